@@ -1,0 +1,76 @@
+"""Dates, instants and precision intervals (geo.schema)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from geo import schema
+from geo.schema import ParseError
+
+
+def utc(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+@pytest.mark.parametrize(
+    "value,expected,has_time",
+    [
+        ("2017-07-22", "2017-07-21T21:00:00+00:00", False),  # summer: UTC+3
+        ("2016-12-30", "2016-12-29T22:00:00+00:00", False),  # winter: UTC+2
+        ("2017-07-22T12:00+03:00", "2017-07-22T09:00:00+00:00", True),
+        ("2017-07-22T09:00Z", "2017-07-22T09:00:00+00:00", True),
+        ("2017-07-22 12:00:30+0300", "2017-07-22T09:00:30+00:00", True),
+    ],
+)
+def test_parse_instant(value, expected, has_time):
+    parsed = schema.parse_instant(value)
+    assert parsed.utc == utc(expected) and parsed.has_time is has_time
+
+
+def test_local_midnight_on_the_day_summer_time_begins():
+    # Syria moved clocks from 00:00 to 01:00 on 31 March 2017: the day starts at the jump.
+    start = schema.local_midnight(dt.date(2017, 3, 31))
+    assert start == utc("2017-03-30T22:00:00+00:00")
+    assert start.astimezone(schema.DAMASCUS).hour == 1
+
+
+@pytest.mark.parametrize(
+    "value,words",
+    [
+        ("2017-07-22T12:00", "no UTC offset"),
+        ("2017-13-01", "not a real date"),
+        ("2017-02-29", "not a real date"),
+        ("yesterday", "neither a date"),
+    ],
+)
+def test_parse_instant_errors(value, words):
+    with pytest.raises(ParseError, match=words):
+        schema.parse_instant(value)
+
+
+@pytest.mark.parametrize(
+    "precision,start,end",
+    [
+        ("hour", "2021-08-14T18:00:00+00:00", "2021-08-14T19:00:00+00:00"),
+        ("day", "2021-08-13T21:00:00+00:00", "2021-08-14T21:00:00+00:00"),
+        ("week", "2021-08-13T21:00:00+00:00", "2021-08-20T21:00:00+00:00"),
+        ("month", "2017-07-31T21:00:00+00:00", "2017-08-31T21:00:00+00:00"),
+        ("month", "2016-11-30T22:00:00+00:00", "2016-12-31T22:00:00+00:00"),
+        ("year", "2016-12-31T22:00:00+00:00", "2017-12-31T22:00:00+00:00"),
+    ],
+)
+def test_precision_end(precision, start, end):
+    assert schema.precision_end(utc(start), precision) == utc(end)
+
+
+def test_format_local_says_damascus_time():
+    instant = utc("2017-07-22T09:00:00+00:00")
+    assert schema.format_local(instant) == "22 July 2017, 12:00 Damascus time"
+    assert schema.format_local(instant, with_time=False) == "22 July 2017"
+
+
+def test_suggest():
+    assert schema.suggest("airstirke", schema.VIOLATION_KINDS) == " (did you mean 'airstrike'?)"
+    assert schema.suggest("zzz", schema.VIOLATION_KINDS) == ""
