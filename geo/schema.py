@@ -118,6 +118,8 @@ VIOLATION_KINDS = (
     "other",
 )
 LOCATION_PRECISIONS = ("exact", "town", "district", "governorate")
+#: Imported data sets may also place an event only at country level (UCDP where_prec 6-7).
+IMPORTED_LOCATION_PRECISIONS = (*LOCATION_PRECISIONS, "country")
 
 #: How long an uncertain date stretches, by precision. ``year`` is for imported data sets.
 DATE_PRECISIONS = ("minute", "hour", "day", "week", "month", "year")
@@ -196,26 +198,31 @@ def parse_instant(value: str) -> Instant:
     return Instant(parsed.astimezone(UTC), has_time=True)
 
 
-def precision_end(start: dt.datetime, precision: str) -> dt.datetime:
-    """The end (exclusive) of the interval that a date of this precision stands for.
+def precision_interval(instant: dt.datetime, precision: str) -> tuple[dt.datetime, dt.datetime]:
+    """The interval [start, end) that a date or time of this precision stands for, in UTC.
 
-    ``start`` is the first instant of the interval in UTC. Days, weeks, months and years are
-    counted in Damascus local time, so that "day" means a calendar day there.
+    A value stands for the whole unit that contains it, counted in Damascus local time:
+    ``11:30`` with precision ``hour`` means 11:00 to 12:00; ``2017-08-01`` with ``month``
+    means the whole of August 2017; ``week`` means seven days from the given day.
     """
+    local = instant.astimezone(DAMASCUS)
+    day = local.date()
     if precision == "minute":
-        return start + dt.timedelta(minutes=1)
+        start = instant.replace(second=0, microsecond=0)
+        return start, start + dt.timedelta(minutes=1)
     if precision == "hour":
-        return start + dt.timedelta(hours=1)
-    local = start.astimezone(DAMASCUS).date()
+        start = (local.replace(minute=0, second=0, microsecond=0)).astimezone(UTC)
+        return start, start + dt.timedelta(hours=1)
     if precision == "day":
-        return local_midnight(local + dt.timedelta(days=1))
+        return local_midnight(day), local_midnight(day + dt.timedelta(days=1))
     if precision == "week":
-        return local_midnight(local + dt.timedelta(days=7))
+        return local_midnight(day), local_midnight(day + dt.timedelta(days=7))
     if precision == "month":
-        nxt = dt.date(local.year + (local.month == 12), local.month % 12 + 1, 1)
-        return local_midnight(nxt)
+        first = day.replace(day=1)
+        nxt = dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+        return local_midnight(first), local_midnight(nxt)
     if precision == "year":
-        return local_midnight(dt.date(local.year + 1, 1, 1))
+        return local_midnight(dt.date(day.year, 1, 1)), local_midnight(dt.date(day.year + 1, 1, 1))
     raise ParseError(f"unknown date precision {precision!r}; use one of {DATE_PRECISIONS}")
 
 

@@ -723,11 +723,12 @@ def check_violations_bytes(
         summary = r.text("summary")
         source = r.source()
         if r.ok and occurred and precision:
+            start, end = schema.precision_interval(occurred.utc, precision)
             out.append(
                 {
                     "violation_id": violation_id,
-                    "occurred": occurred.utc,
-                    "occurred_end": schema.precision_end(occurred.utc, precision),
+                    "occurred": start,
+                    "occurred_end": end,
                     "date_precision": precision,
                     "lat": lat,
                     "lon": lon,

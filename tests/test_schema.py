@@ -51,18 +51,25 @@ def test_parse_instant_errors(value, words):
 
 
 @pytest.mark.parametrize(
-    "precision,start,end",
+    "precision,given,start,end",
     [
-        ("hour", "2021-08-14T18:00:00+00:00", "2021-08-14T19:00:00+00:00"),
-        ("day", "2021-08-13T21:00:00+00:00", "2021-08-14T21:00:00+00:00"),
-        ("week", "2021-08-13T21:00:00+00:00", "2021-08-20T21:00:00+00:00"),
-        ("month", "2017-07-31T21:00:00+00:00", "2017-08-31T21:00:00+00:00"),
-        ("month", "2016-11-30T22:00:00+00:00", "2016-12-31T22:00:00+00:00"),
-        ("year", "2016-12-31T22:00:00+00:00", "2017-12-31T22:00:00+00:00"),
+        # 11:30 Damascus summer time, known to the hour: the clock hour 11:00-12:00
+        ("hour", "2017-07-22T08:30:00+00:00", "2017-07-22T08:00:00+00:00", "2017-07-22T09:00:00+00:00"),
+        ("day", "2021-08-14T18:00:00+00:00", "2021-08-13T21:00:00+00:00", "2021-08-14T21:00:00+00:00"),
+        ("week", "2021-08-13T21:00:00+00:00", "2021-08-13T21:00:00+00:00", "2021-08-20T21:00:00+00:00"),
+        # any day in August 2017 stands for the whole month
+        ("month", "2017-08-14T21:00:00+00:00", "2017-07-31T21:00:00+00:00", "2017-08-31T21:00:00+00:00"),
+        ("month", "2016-12-05T10:00:00+00:00", "2016-11-30T22:00:00+00:00", "2016-12-31T22:00:00+00:00"),
+        ("year", "2017-06-01T00:00:00+00:00", "2016-12-31T22:00:00+00:00", "2017-12-31T22:00:00+00:00"),
     ],
 )
-def test_precision_end(precision, start, end):
-    assert schema.precision_end(utc(start), precision) == utc(end)
+def test_precision_interval_is_the_unit_that_contains_the_value(precision, given, start, end):
+    assert schema.precision_interval(utc(given), precision) == (utc(start), utc(end))
+
+
+def test_unknown_precision():
+    with pytest.raises(ParseError, match="unknown date precision"):
+        schema.precision_interval(utc("2017-01-01T00:00:00+00:00"), "fortnight")
 
 
 def test_format_local_says_damascus_time():
