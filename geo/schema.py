@@ -165,8 +165,11 @@ def local_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), tzinfo=DAMASCUS).astimezone(UTC)
 
 
-def parse_instant(value: str) -> Instant:
+def parse_instant(value: str, *, local_if_naive: bool = False) -> Instant:
     """Read a date (a day in Damascus) or a date-time with a UTC offset.
+
+    With ``local_if_naive`` a date-time without an offset is read as Damascus time (for the
+    command line); in data files an offset is required.
 
     Raises
     ------
@@ -184,6 +187,12 @@ def parse_instant(value: str) -> Instant:
             "(YYYY-MM-DDTHH:MM+03:00)"
         )
     day = parse_date(m[1])
+    if m[5] is None and local_if_naive:
+        try:
+            naive = dt.datetime.fromisoformat(text.replace(" ", "T"))
+        except ValueError as exc:
+            raise ParseError(f"{value!r} is not a real date and time ({exc})") from None
+        return Instant(naive.replace(tzinfo=DAMASCUS).astimezone(UTC), has_time=True)
     if m[5] is None:
         raise ParseError(
             f"{value!r} has a time but no UTC offset; add one, e.g. {m[1]}T{m[2]}:{m[3]}+03:00 "

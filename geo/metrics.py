@@ -1,0 +1,241 @@
+"""Compliance metrics per agreement and daily series per zone.
+
+Per agreement (:func:`agreement_metrics`):
+
+- ``hours_to_first_violation``: from entry into force to the first incident that certainly
+  fell in the agreement's period, as bounds: the earliest the incident can have happened
+  (``hours_to_first_violation``) and the latest (``hours_to_first_violation_max``), since a
+  date reported to the day leaves up to 24 hours open. An incident whose interval straddles
+  the start (a day-precision report on the day of a noon ceasefire) is only *possibly* a
+  violation; it is named in ``first_possible_violation``.
+- ``per_30_days_before`` / ``per_30_days_after``: incidents per 30 days in the agreement's
+  zones over the same length of time before and after entry into force (the in-force period,
+  capped at 365 days); "before" uses the zone's outline at entry into force.
+- ``longest_quiet_days``: the longest stretch of the in-force period without an incident.
+- ``by_kind`` and ``by_perpetrator``: counts of the incidents during the in-force period.
+
+Per zone (:func:`zone_daily`): for each Damascus day of the zone's existence, the incidents
+that began that day and the zone's status at the end of the day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo import schema
+from geo.errors import UsageError
+from geo.join import NS_MAX, to_ns
+from geo.timemodel import DEFAULT_WINDOW_DAYS, Timeline, incident_agreements, zone_state
+
+_NS_PER_HOUR = 3600 * 10**9
+_NS_PER_DAY = 24 * _NS_PER_HOUR
+_MAX_COMPARISON_DAYS = 365
+
+
+def agreement_metrics(
+    timeline: Timeline,
+    agreement_id: str | None = None,
+    *,
+    incident_mask: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Compliance metrics for every agreement (or one).
+
+    Parameters
+    ----------
+    timeline
+        From :func:`geo.timemodel.build_timeline`.
+    agreement_id
+        Only this agreement; :class:`~geo.errors.UsageError` if unknown.
+    incident_mask
+        Optional boolean mask over ``timeline.incidents`` (filters).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per agreement, in order of entry into force.
+    """
+    frame = timeline.agreements.frame
+    if agreement_id is not None and agreement_id not in set(frame["agreement_id"]):
+        close = schema.suggest(agreement_id, list(frame["agreement_id"]))
+        raise UsageError(f"unknown agreement {agreement_id!r}{close}")
+    pairs = incident_agreements(timeline)
+    if incident_mask is not None and len(pairs):
+        pairs = pairs[incident_mask[pairs["incident"].to_numpy()]]
+    inc = timeline.incidents
+    starts = to_ns(inc["occurred"])
+    ends = to_ns(inc["occurred_end"])
+    data_end = int(timeline.range[1].value)
+    rows = []
+    for pos, a in frame.iterrows():
+        if agreement_id is not None and a["agreement_id"] != agreement_id:
+            continue
+        lo = int(timeline.agreements.start[pos])
+        hi = int(timeline.agreements.end[pos])
+        mine = pairs[pairs["agreement_id"] == a["agreement_id"]].drop_duplicates("incident")
+        rows.append(
+            _one_agreement(timeline, a, lo, hi, mine, starts, ends, data_end, incident_mask)
+        )
+    return pd.DataFrame(rows)
+
+
+def _one_agreement(
+    timeline: Timeline,
+    a: pd.Series,
+    lo: int,
+    hi: int,
+    pairs: pd.DataFrame,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    data_end: int,
+    incident_mask: np.ndarray | None,
+) -> dict:
+    inc = timeline.incidents
+    rows = pairs["incident"].to_numpy(dtype=np.int64)
+    certain = pairs["certain"].to_numpy(dtype=bool)
+    out: dict = {
+        "agreement_id": a["agreement_id"],
+        "title": a["title"],
+        "zone_ids": list(a["zone_ids"]),
+        "effective_from": a["effective_from"].isoformat(),
+        "effective_to": None if pd.isna(a["effective_to"]) else a["effective_to"].isoformat(),
+        "outcome": a["outcome"],
+        "violations": int(rows.size),
+        "certain_violations": int(certain.sum()),
+    }
+    first = _first(rows[certain], starts)
+    if first is not None:
+        out["first_violation"] = str(inc.iloc[first]["violation_id"])
+        out["first_violation_dataset"] = str(inc.iloc[first]["dataset"])
+        out["hours_to_first_violation"] = round(max(0, starts[first] - lo) / _NS_PER_HOUR, 2)
+        out["hours_to_first_violation_max"] = round((ends[first] - lo) / _NS_PER_HOUR, 2)
+    else:
+        out["first_violation"] = None
+        out["first_violation_dataset"] = None
+        out["hours_to_first_violation"] = None
+        out["hours_to_first_violation_max"] = None
+    earlier = _first(rows[~certain], starts)
+    if earlier is not None and (first is None or starts[earlier] < starts[first]):
+        out["first_possible_violation"] = str(inc.iloc[earlier]["violation_id"])
+    else:
+        out["first_possible_violation"] = None
+
+    period_end = min(hi, data_end) if hi != NS_MAX else data_end
+    length = max(min(period_end - lo, _MAX_COMPARISON_DAYS * _NS_PER_DAY), _NS_PER_DAY)
+    days = length / _NS_PER_DAY
+    after = int(np.count_nonzero(starts[rows] < lo + length))
+    before = _count_before(timeline, a, lo, length, starts, ends, incident_mask)
+    out["comparison_days"] = round(days, 1)
+    out["per_30_days_before"] = round(before / days * 30, 2)
+    out["per_30_days_after"] = round(after / days * 30, 2)
+    out["longest_quiet_days"] = _longest_quiet(starts[rows], lo, max(period_end, lo))
+    out["by_kind"] = _counts(inc.iloc[rows]["kind"]) if rows.size else {}
+    out["by_perpetrator"] = _counts(inc.iloc[rows]["alleged_perpetrator"]) if rows.size else {}
+    return out
+
+
+def _first(rows: np.ndarray, starts: np.ndarray) -> int | None:
+    if rows.size == 0:
+        return None
+    return int(rows[np.argmin(starts[rows])])
+
+
+def _counts(values: pd.Series) -> dict[str, int]:
+    counts = values.fillna("unknown").replace("", "unknown").value_counts()
+    return {str(k): int(v) for k, v in counts.items()}
+
+
+def _count_before(
+    timeline: Timeline,
+    a: pd.Series,
+    lo: int,
+    length: int,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    incident_mask: np.ndarray | None,
+) -> int:
+    """Incidents in the agreement's zones (outlines at entry into force) before it began."""
+    zi = timeline.zones
+    window = (starts < lo) & (ends > lo - length)
+    if incident_mask is not None:
+        window &= incident_mask
+    idx = np.flatnonzero(window)
+    if idx.size == 0:
+        return 0
+    x = timeline.incidents["lon"].to_numpy(dtype=float)[idx]
+    y = timeline.incidents["lat"].to_numpy(dtype=float)[idx]
+    inside = np.zeros(idx.size, dtype=bool)
+    for zone_id in a["zone_ids"]:
+        if zone_id not in zi.zone_ids:
+            continue
+        rows = np.flatnonzero(zi.zone == zi.code(zone_id))
+        at_start = rows[(zi.start[rows] <= lo) & (zi.end[rows] > lo)]
+        version = at_start[0] if at_start.size else rows[0]
+        inside |= shapely.intersects_xy(zi.versions.geometry.iloc[version], x, y)
+    return int(inside.sum())
+
+
+def _longest_quiet(event_starts: np.ndarray, lo: int, hi: int) -> float:
+    inside = np.sort(event_starts[(event_starts >= lo) & (event_starts < hi)])
+    edges = np.concatenate([[lo], inside, [hi]])
+    return round(float(np.diff(edges).max(initial=0)) / _NS_PER_DAY, 2)
+
+
+def zone_daily(
+    timeline: Timeline,
+    zone_id: str,
+    *,
+    window_days: float = DEFAULT_WINDOW_DAYS,
+    incident_mask: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """A zone's daily series: incidents that began each day and the status at the day's end.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``date`` (Damascus calendar day), ``incidents``, ``imprecise`` (of those, how many
+        have an interval longer than a day), ``status``, ``agreements`` (count in force) and
+        ``version_id``.
+    """
+    zi, m = timeline.zones, timeline.matches
+    code = zi.code(zone_id)
+    rows = np.flatnonzero(zi.zone == code)
+    first_ns = int(zi.start[rows].min())
+    last_ns = int(zi.end[rows].max())
+    if last_ns == NS_MAX:  # still valid: run to the last day the data speaks of
+        last_ns = int(timeline.range[1].value) + 1
+    first_day = pd.Timestamp(first_ns, tz="UTC").tz_convert(schema.DAMASCUS).date()
+    last_day = pd.Timestamp(last_ns - 1, tz="UTC").tz_convert(schema.DAMASCUS).date()
+    days = pd.date_range(first_day, last_day, freq="D").date
+    part = m.of_zone(code)
+    hits = np.arange(part.start, part.stop)
+    if incident_mask is not None:
+        hits = hits[incident_mask[m.incident[hits]]]
+    begin_day = (
+        pd.to_datetime(m.start[hits], utc=True).tz_convert(schema.DAMASCUS).normalize().date
+        if hits.size
+        else np.array([], dtype=object)
+    )
+    counts = pd.Series(begin_day).value_counts()
+    imprecise = pd.Series(begin_day[(m.end[hits] - m.start[hits]) > _NS_PER_DAY]).value_counts()
+    span = int(round(window_days * _NS_PER_DAY))
+    version_ids = zi.versions["version_id"].to_numpy()
+    out = []
+    for day in days:
+        midnight = int(pd.Timestamp(schema.local_midnight(day + dt.timedelta(days=1))).value)
+        last = midnight - 1  # the day's last instant
+        valid = rows[(zi.start[rows] <= last) & (zi.end[rows] > last)]
+        if valid.size == 0:
+            state_row = ("none", 0, "")
+        else:
+            state = zone_state(
+                timeline, int(valid[0]), last, span, incident_mask, window_end=midnight
+            )
+            state_row = (state.status, int(state.agreements.size), version_ids[valid[0]])
+        out.append((day, int(counts.get(day, 0)), int(imprecise.get(day, 0)), *state_row))
+    return pd.DataFrame(
+        out, columns=["date", "incidents", "imprecise", "status", "agreements", "version_id"]
+    )
