@@ -12,8 +12,9 @@ For an instant ``t`` (timezone-aware; zone days are Damascus days) and a window 
 The window is the period before ``t`` in which incidents count: ``[t - W, t)``, but never
 earlier than the start of the agreements in force, since nothing can violate an agreement
 before it exists. Like every period in dezmap it is half-open, so the window of midnight on
-23 July holds the seven days 16 to 22 July. An incident counts when its interval overlaps the window; one whose interval
-only partly overlaps (an imprecise date) is counted and reported as ``uncertain``.
+23 July holds the seven days 16 to 22 July. An incident counts when its interval overlaps the
+window; one whose interval only partly overlaps (an imprecise date) is counted and reported
+as ``uncertain``.
 
 Agreements apply to the zones they name. An incident is matched to every zone that contained
 it at its own time (:mod:`geo.join`), so an incident in Eastern Ghouta also counts for the
