@@ -1,0 +1,1147 @@
+"""Importers of external data sets: UCDP GED and ACLED events, PA-X agreements.
+
+:func:`run_import` (what ``dezmap import ucdp|acled|pax FILE`` runs) reads a CSV export,
+converts its rows to dezmap records, reports every row it cannot use (row number and reason)
+and writes the rest as an imported data set (see :mod:`geo.datasets`), atomically. A file that
+cannot be imported at all raises :class:`~geo.errors.ImportFileError` and writes nothing.
+
+The conversion is vectorised with pandas: each check runs over a whole column, and only the
+rows that fail are visited one by one, to word their problem. The column mappings are
+described in ``docs/datasets.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geo import schema
+from geo.datasets import DatasetInfo, dataset_name, write_dataset
+from geo.errors import ImportFileError, Problem, UsageError
+
+#: The formats :func:`run_import` reads.
+FORMATS: tuple[str, ...] = ("ucdp", "acled", "pax")
+#: Rows converted at a time; also the step of the progress bar.
+CHUNK_ROWS = 50_000
+#: Violation kinds that only imported UCDP sets use (UCDP's types of violence).
+UCDP_KINDS = ("state-based-violence", "non-state-violence", "one-sided-violence")
+#: How many row numbers a summary warning lists before it says "...".
+_ROWS_LISTED = 20
+
+_BOM = b"\xef\xbb\xbf"
+_SPACES = "[ \t\r\n\f\v]+"
+_ISO_DAY = ("%Y-%m-%d",)
+# UCDP releases write the day alone or with a midnight time of day.
+_UCDP_DAY = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f")
+# ACLED: ISO days (the API and current exports), "22 July 2017" (older exports) and day-first
+# numeric days ("22-07-2017", the codebook's dd-mm-yyyy). Month-first dates are not accepted:
+# "07/08/2017" would be ambiguous.
+_ACLED_DAY = (
+    "%Y-%m-%d",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%d-%B-%Y",
+    "%d-%b-%Y",
+    "%d-%m-%Y",
+    "%d/%m/%Y",
+)
+_MAGIC = (
+    (b"PK\x03\x04", "a ZIP archive (or an .xlsx workbook); unzip it, or export the sheet as CSV"),
+    (b"\x1f\x8b", "a gzip archive; decompress it first (gunzip FILE)"),
+    (b"PAR1", "a Parquet file, not a CSV export"),
+    (b"\xd0\xcf\x11\xe0", "an Excel .xls workbook; export the sheet as 'CSV UTF-8'"),
+)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What :func:`run_import` did.
+
+    Parameters
+    ----------
+    info
+        The data set that was written.
+    problems
+        One warning per skipped row (``where="row N"``, the reason in ``message``), then any
+        warnings about the file as a whole (rows outside Syria, agreements without a zone).
+    rows_read
+        Data rows in the file (blank rows not counted).
+    rows_written
+        Rows in the data set.
+    """
+
+    info: DatasetInfo
+    problems: list[Problem]
+    rows_read: int
+    rows_written: int
+
+    @property
+    def skipped(self) -> int:
+        """Rows of the file that were skipped."""
+        return self.rows_read - self.rows_written
+
+
+# --- row problems ----------------------------------------------------------------------------
+
+
+class _RowIssues:
+    """Reasons to skip rows, keyed by spreadsheet row number (the header is row 1)."""
+
+    def __init__(self) -> None:
+        self.reasons: dict[int, list[tuple[str, str]]] = {}
+        self.rows = np.empty(0, dtype=np.int64)
+
+    def start_chunk(self, rows: np.ndarray) -> None:
+        """Set the row numbers of the chunk that the next masks refer to."""
+        self.rows = rows
+
+    def flag(self, mask: Any, code: str, message: Callable[[int], str]) -> None:
+        """Record a reason for each row of the chunk where ``mask`` holds.
+
+        ``message`` gets the row's position in the chunk and words the problem; it is only
+        called for the rows that fail.
+        """
+        for i in np.flatnonzero(np.asarray(mask, dtype=bool)):
+            self.reasons.setdefault(int(self.rows[i]), []).append((code, message(int(i))))
+
+    def flag_row(self, row: int, code: str, message: str) -> None:
+        """Record a reason for one row, by its number."""
+        self.reasons.setdefault(row, []).append((code, message))
+
+    def bad(self) -> np.ndarray:
+        """Which rows of the current chunk have a reason to be skipped."""
+        if not self.reasons:
+            return np.zeros(len(self.rows), dtype=bool)
+        return np.isin(self.rows, np.fromiter(self.reasons, dtype=np.int64))
+
+    def problems(self, path: str) -> list[Problem]:
+        """One warning per skipped row, in row order."""
+        return [
+            Problem(
+                path,
+                f"row {row}",
+                "warning",
+                "; ".join(message for _, message in found) + "; the row was skipped",
+                found[0][0],
+            )
+            for row, found in sorted(self.reasons.items())
+        ]
+
+
+# --- formats ---------------------------------------------------------------------------------
+
+Converter = Callable[[pd.DataFrame, _RowIssues], pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class _Format:
+    """How to read one source format."""
+
+    key: str
+    title: str  # with its article: "an ACLED CSV export"
+    kind: str
+    id_column: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    convert: Converter
+    hint: str
+
+    def columns(self) -> tuple[str, ...]:
+        """Every column the importer reads, as the format spells them."""
+        return self.required + self.optional
+
+
+def _frame(index: pd.Index, columns: dict[str, Any]) -> pd.DataFrame:
+    return pd.DataFrame(columns, index=index)
+
+
+def _text(t: pd.DataFrame, column: str) -> pd.Series:
+    """A text column of the chunk, or empty text when the file lacks that optional column."""
+    if column in t.columns:
+        return t[column]
+    return pd.Series("", index=t.index, dtype="str")
+
+
+def _one_line(values: pd.Series) -> pd.Series:
+    """Text with every run of white space (line breaks included) turned into one space."""
+    # An explicit class rather than \s: pandas hands \s to Python's re, row by row, while
+    # this class runs in Arrow (pandas' _needs_python_regex).
+    return values.str.replace(_SPACES, " ", regex=True).str.strip()
+
+
+def _first_filled(*candidates: pd.Series, default: str) -> pd.Series:
+    """Per row, the first candidate that is not empty, else ``default``."""
+    result = candidates[0]
+    for other in candidates[1:]:
+        result = result.where(result != "", other)
+    return result.where(result != "", default)
+
+
+def _by_unique(values: pd.Series, func: Callable[[str], Any]) -> pd.Series:
+    """Apply ``func`` once per distinct value and spread the results over the column."""
+    uniques = pd.unique(values)
+    return values.map(dict(zip(uniques, (func(v) for v in uniques), strict=True)))
+
+
+def _parse_day(text: str, formats: tuple[str, ...]) -> pd.Timestamp:
+    """The day a date text names, or NaT when no format reads it."""
+    for fmt in formats:
+        try:
+            parsed = dt.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+        if 1900 <= parsed.year <= 2100:
+            return pd.Timestamp(parsed.date())
+    return pd.NaT
+
+
+def _days(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
+    """Parse a column of date texts into naive days (``datetime64[ns]``, NaT if unreadable)."""
+    return _by_unique(values, lambda text: _parse_day(text, formats)).astype("datetime64[ns]")
+
+
+def _midnights(days: pd.Series) -> pd.Series:
+    """The UTC instant at which each day begins in Damascus (see :func:`schema.local_midnight`)."""
+    valid = pd.DatetimeIndex(days.dropna().unique())
+    starts = pd.Series(
+        pd.DatetimeIndex(
+            [schema.local_midnight(d.date()) for d in valid], dtype="datetime64[ns, UTC]"
+        )
+        if len(valid)
+        else pd.DatetimeIndex([], dtype="datetime64[ns, UTC]"),
+        index=valid,
+    )
+    return days.map(starts).astype("datetime64[ns, UTC]")
+
+
+def _coordinates(
+    t: pd.DataFrame, lat_column: str, lon_column: str, issues: _RowIssues
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Read and check positions; flag missing, unreadable and swapped ones.
+
+    Returns latitude, longitude and whether each (good) position lies outside the region.
+    """
+    lat_text, lon_text = t[lat_column], t[lon_column]
+    lat = pd.to_numeric(lat_text, errors="coerce").astype("float64")
+    lon = pd.to_numeric(lon_text, errors="coerce").astype("float64")
+    empty = (lat_text == "") | (lon_text == "")
+    issues.flag(
+        empty,
+        "missing-coordinates",
+        lambda i: (
+            f"no position: {lat_column} is {lat_text.iat[i]!r} and {lon_column} is "
+            f"{lon_text.iat[i]!r}"
+        ),
+    )
+    bad_lat = ~empty & ~lat.between(-90, 90)
+    bad_lon = ~empty & ~lon.between(-180, 180)
+    issues.flag(
+        bad_lat,
+        "bad-number",
+        lambda i: f"{lat_column} {lat_text.iat[i]!r} is not a latitude (a number from -90 to 90)",
+    )
+    issues.flag(
+        bad_lon,
+        "bad-number",
+        lambda i: (
+            f"{lon_column} {lon_text.iat[i]!r} is not a longitude (a number from -180 to 180)"
+        ),
+    )
+    usable = ~(empty | bad_lat | bad_lon)
+    x0, y0, x1, y1 = schema.REGION
+    inside = lon.between(x0, x1) & lat.between(y0, y1)
+    inside_if_swapped = lat.between(x0, x1) & lon.between(y0, y1)
+    swapped = usable & ~inside & inside_if_swapped
+    issues.flag(
+        swapped,
+        "swapped-coordinates",
+        lambda i: (
+            f"{lat_column} {lat_text.iat[i]} and {lon_column} {lon_text.iat[i]} appear "
+            f"swapped: the position lies outside {schema.REGION_NAME} but inside it when the two "
+            "are exchanged"
+        ),
+    )
+    return lat, lon, usable & ~inside & ~inside_if_swapped
+
+
+def _count(t: pd.DataFrame, column: str, issues: _RowIssues) -> pd.Series:
+    """A count of people (``Int64``); empty stays missing, anything else not whole is flagged."""
+    text = _text(t, column)
+    number = pd.to_numeric(text, errors="coerce").astype("float64")
+    bad = (text != "") & ~((number >= 0) & (number % 1 == 0))
+    issues.flag(
+        bad, "bad-number", lambda i: f"{column} {text.iat[i]!r} is not a whole number of people"
+    )
+    return number.where(~bad).astype("Int64")
+
+
+def _choice(
+    t: pd.DataFrame,
+    column: str,
+    mapping: dict[str, str],
+    issues: _RowIssues,
+    allowed: str,
+) -> pd.Series:
+    """Map coded values; flag codes that are not in ``mapping`` (``allowed`` words them)."""
+    text = _text(t, column)
+    mapped = text.map(mapping)
+    issues.flag(mapped.isna(), "bad-choice", lambda i: f"{column} {text.iat[i]!r} is not {allowed}")
+    return mapped.fillna("").astype("str")
+
+
+def _flag_days(
+    t: pd.DataFrame,
+    column: str,
+    days: pd.Series,
+    issues: _RowIssues,
+    expected: str,
+    label: str | None = None,
+) -> None:
+    text = t[column]
+    name = label or column
+    issues.flag(
+        days.isna(),
+        "bad-date",
+        lambda i: (
+            f"{name} {text.iat[i]!r} is not a date"
+            + (" (it is empty)" if not text.iat[i] else f"; expected {expected}")
+        ),
+    )
+
+
+def _distinct_items(value: str) -> str:
+    """``"SOHR;SOHR;Airwars"`` -> ``"SOHR;Airwars"``: the distinct items of a list, in order."""
+    items = (item.strip() for item in re.split(r"[;\n]", value))
+    return ";".join(dict.fromkeys(item for item in items if item))
+
+
+# --- UCDP GED --------------------------------------------------------------------------------
+
+_UCDP_KIND = dict(zip(("1", "2", "3"), UCDP_KINDS, strict=True))
+_UCDP_KIND_LABEL = {
+    "1": "State-based violence",
+    "2": "Non-state violence",
+    "3": "One-sided violence",
+}
+_UCDP_DATE_PRECISION = {"1": "day", "2": "week", "3": "week", "4": "month", "5": "year"}
+_UCDP_LOCATION_PRECISION = {
+    "1": "exact",
+    "2": "town",
+    "3": "district",
+    "4": "governorate",
+    "5": "district",
+    "6": "country",
+    "7": "country",
+}
+
+
+def _ucdp_citations(t: pd.DataFrame) -> pd.Series:
+    """UCDP's ``source_article`` (``"Office,date,headline";...``) as ``Office, date, headline``.
+
+    Falls back on ``source_office``, ``source_date`` and ``source_headline`` when the article
+    column is empty or absent.
+    """
+    article = _one_line(_text(t, "source_article"))
+    article = article.str.replace(r'^"|"$', "", regex=True)
+    article = article.str.replace(r'" ?; ?"', " | ", regex=True)
+    article = article.str.replace(r",([0-9]{4}-[0-9]{2}-[0-9]{2}),", r", \1, ", regex=True)
+    missing = article == ""
+    if not missing.any():
+        return article
+    rest = t[missing]
+    parts = [_one_line(_text(rest, c)) for c in ("source_office", "source_date", "source_headline")]
+    fallback = parts[0]
+    for part in parts[1:]:
+        fallback = fallback.where(part == "", fallback + ", " + part).str.strip(", ")
+    return article.mask(missing, fallback.reindex(article.index))
+
+
+def _convert_ucdp(t: pd.DataFrame, issues: _RowIssues) -> pd.DataFrame:
+    """UCDP GED events -> incident records."""
+    ids = t["id"]
+    issues.flag(ids == "", "missing-id", lambda i: "id is empty")
+    start = _days(t["date_start"], _UCDP_DAY)
+    end = _days(t["date_end"], _UCDP_DAY)
+    _flag_days(t, "date_start", start, issues, "YYYY-MM-DD")
+    _flag_days(t, "date_end", end, issues, "YYYY-MM-DD")
+    issues.flag(
+        end < start,
+        "date-order",
+        lambda i: (
+            f"date_end {t['date_end'].iat[i]!r} is before date_start {t['date_start'].iat[i]!r}"
+        ),
+    )
+    lat, lon, outside = _coordinates(t, "latitude", "longitude", issues)
+    kind = _choice(
+        t, "type_of_violence", _UCDP_KIND, issues, "1 (state-based), 2 (non-state) or 3 (one-sided)"
+    )
+    location = _choice(t, "where_prec", _UCDP_LOCATION_PRECISION, issues, "a code from 1 to 7")
+    casualties = _count(t, "best", issues)
+
+    # The interval from date_start to date_end is what counts; date_prec only labels it.
+    # Where date_prec is absent or unknown, the label follows the interval's length.
+    length = (end - start).dt.days
+    by_length = pd.Series(
+        np.select([length <= 0, length < 7, length < 31], ["day", "week", "month"], "year"),
+        index=t.index,
+    )
+    precision = _text(t, "date_prec").map(_UCDP_DATE_PRECISION).fillna(by_length).astype("str")
+
+    place = _first_filled(
+        _one_line(_text(t, "where_description")),
+        _one_line(_text(t, "where_coordinates")),
+        _text(t, "adm_2"),
+        _text(t, "adm_1"),
+        default="unknown place",
+    )
+    side_a = _one_line(t["side_a"])
+    side_b = _one_line(t["side_b"])
+    label = t["type_of_violence"].map(_UCDP_KIND_LABEL).fillna("Violence").astype("str")
+    deaths = casualties.astype("str").where(casualties.notna(), "unknown")
+    summary = (
+        label
+        + ": "
+        + side_a.where(side_a != "", "unknown")
+        + " vs "
+        + side_b.where(side_b != "", "unknown")
+        + " at "
+        + place
+        + "; "
+        + deaths
+        + " deaths (UCDP best estimate)"
+    )
+    citations = _ucdp_citations(t)
+    source = ("UCDP GED " + ids).where(citations == "", "UCDP GED " + ids + "; " + citations)
+    return _frame(
+        t.index,
+        {
+            "violation_id": ids,
+            "occurred": _midnights(start),
+            "occurred_end": _midnights(end + pd.Timedelta(days=1)),
+            "date_precision": precision,
+            "lat": lat,
+            "lon": lon,
+            "location_precision": location,
+            "place": place,
+            "zone_id": "",
+            "kind": kind,
+            "alleged_perpetrator": side_a.where(side_a != "", "unknown"),
+            "reported_by": _by_unique(_text(t, "source_office"), _distinct_items).astype("str"),
+            "casualties": casualties,
+            "summary": summary,
+            "source": source,
+            "_outside": outside,
+        },
+    )
+
+
+# --- ACLED -----------------------------------------------------------------------------------
+
+#: ACLED sub-event types (lower case) -> violation kinds.
+ACLED_SUB_EVENT_KINDS: dict[str, str] = {
+    "armed clash": "clashes",
+    "government regains territory": "clashes",
+    "non-state actor overtakes territory": "clashes",
+    "air/drone strike": "airstrike",
+    "shelling/artillery/missile attack": "shelling",
+    "remote explosive/landmine/ied": "bombing",
+    "suicide bomb": "bombing",
+    "grenade": "bombing",
+    "chemical weapon": "other",
+    "attack": "ground-assault",
+    "abduction/forced disappearance": "detention",
+    "arrests": "detention",
+    "sexual violence": "other",
+    "looting/property destruction": "other",
+    "disrupted weapons use": "other",
+    "non-violent transfer of territory": "other",
+    "headquarters or base established": "other",
+    "agreement": "other",
+    "change to group/activity": "other",
+    "peaceful protest": "other",
+    "protest with intervention": "other",
+    "excessive force against protesters": "other",
+    "excessive force against protestors": "other",
+    "violent demonstration": "other",
+    "mob violence": "other",
+    "other": "other",
+}
+#: ACLED event types (lower case; current and pre-2019 names) -> kinds, used when the
+#: sub-event type is absent or unknown. Remote violence without a sub-event type is
+#: refined from the notes (see ``_ACLED_REMOTE_HINTS``).
+ACLED_EVENT_KINDS: dict[str, str] = {
+    "battles": "clashes",
+    "battle-no change of territory": "clashes",
+    "battle-government regains territory": "clashes",
+    "battle-non-state actor overtakes territory": "clashes",
+}
+_ACLED_REMOTE = ("explosions/remote violence", "remote violence")
+_ACLED_REMOTE_HINTS = (
+    ("airstrike", r"air ?strike|air raid|warplane|helicopter|barrel bomb|drone"),
+    ("shelling", r"shell|mortar|artillery|rocket|missile"),
+    ("bombing", r"\bied\b|explosive|landmine|car bomb|suicide|bomb"),
+)
+_ACLED_TIME_PRECISION = {"": "day", "1": "day", "2": "week", "3": "month"}
+_ACLED_GEO_PRECISION = {"": "town", "1": "town", "2": "district", "3": "governorate"}
+
+
+def _acled_kinds(t: pd.DataFrame) -> pd.Series:
+    sub = _text(t, "sub_event_type").str.lower()
+    event = _text(t, "event_type").str.strip().str.lower()
+    kind = sub.map(ACLED_SUB_EVENT_KINDS)
+    kind = kind.fillna(event.map(ACLED_EVENT_KINDS))
+    remote = kind.isna() & event.isin(_ACLED_REMOTE)
+    if remote.any():
+        notes = _text(t, "notes")
+        for name, pattern in reversed(_ACLED_REMOTE_HINTS):
+            hit = remote & notes.str.contains(pattern, case=False, regex=True)
+            kind = kind.where(~hit, name)
+    return kind.fillna("other").astype("str")
+
+
+def _convert_acled(t: pd.DataFrame, issues: _RowIssues) -> pd.DataFrame:
+    """ACLED events -> incident records."""
+    ids = t["event_id_cnty"]
+    issues.flag(ids == "", "missing-id", lambda i: "event_id_cnty is empty")
+    day = _days(t["event_date"], _ACLED_DAY)
+    _flag_days(t, "event_date", day, issues, "2017-07-22 or 22 July 2017")
+    precision = _choice(
+        t, "time_precision", _ACLED_TIME_PRECISION, issues, "1 (day), 2 (week) or 3 (month)"
+    )
+    lat, lon, outside = _coordinates(t, "latitude", "longitude", issues)
+    location = _choice(
+        t,
+        "geo_precision",
+        _ACLED_GEO_PRECISION,
+        issues,
+        "1 (town), 2 (district) or 3 (governorate)",
+    )
+    casualties = _count(t, "fatalities", issues)
+
+    # An uncertain ACLED date stands for the 7 days centred on it (week) or for its calendar
+    # month (month), so that the interval holds the event wherever ACLED placed the date.
+    month_start = day.dt.to_period("M").dt.to_timestamp()
+    next_month = (day.dt.to_period("M") + 1).dt.to_timestamp()
+    week, month = precision == "week", precision == "month"
+    first = day.where(~week, day - pd.Timedelta(days=3)).where(~month, month_start)
+    after = (
+        (day + pd.Timedelta(days=1))
+        .where(~week, day + pd.Timedelta(days=4))
+        .where(~month, next_month)
+    )
+
+    place = _first_filled(
+        _one_line(t["location"]),
+        _text(t, "admin3"),
+        _text(t, "admin2"),
+        _text(t, "admin1"),
+        default="unknown place",
+    )
+    what = _first_filled(_text(t, "sub_event_type"), _text(t, "event_type"), default="Event")
+    summary = _one_line(_text(t, "notes"))
+    summary = summary.where(summary != "", what + " at " + place)
+    actor = _one_line(t["actor1"])
+    cited = _one_line(_text(t, "source"))
+    source = ("ACLED " + ids).where(cited == "", "ACLED " + ids + "; " + cited)
+    return _frame(
+        t.index,
+        {
+            "violation_id": ids,
+            "occurred": _midnights(first),
+            "occurred_end": _midnights(after),
+            "date_precision": precision,
+            "lat": lat,
+            "lon": lon,
+            "location_precision": location,
+            "place": place,
+            "zone_id": "",
+            "kind": _acled_kinds(t),
+            "alleged_perpetrator": actor.where(actor != "", "unknown"),
+            "reported_by": cited,
+            "casualties": casualties,
+            "summary": summary,
+            "source": source,
+            "_outside": outside,
+        },
+    )
+
+
+# --- PA-X ------------------------------------------------------------------------------------
+
+#: Zone keywords for PA-X titles: (zone id, regular expression, matched case-insensitively).
+#: A title may match several zones. See docs/datasets.md for the reasons behind each entry.
+PAX_ZONE_KEYWORDS: tuple[tuple[str, str], ...] = (
+    (
+        "syria-nationwide",
+        r"\bnation-?wide\b|\bcountry-?wide\b|\ball of syria\b|"
+        r"\bthroughout syria\b|\bcessation of hostilities in syria\b|\bsyrian ceasefire\b|"
+        r"\bceasefire regime\b",
+    ),
+    ("eastern-ghouta", r"\bghouta\b|\bjobar\b|\bjubar\b|\bdouma\b"),
+    ("idlib", r"\bidlib\b|\bidleb\b|\bsochi (?:memorandum|agreement|deal)\b"),
+    (
+        "northern-homs",
+        r"\brastan\b|\btalbis|\bhoula\b|\bal-hula\b|\bnorthern homs\b|"
+        r"\bhoms countryside\b|\bnorth(?:ern)? rural homs\b",
+    ),
+    ("east-qalamoun", r"\bqalamoun\b"),
+    (
+        "southern",
+        r"\bdaraa\b|\bderaa\b|\bdar[’']a\b|\bsouth-?west\b|\bsouth west\b|"
+        r"\bquneitra\b|\bhouran\b|\bhauran\b",
+    ),
+)
+#: The Astana memorandum of 4 May 2017 (PA-X 2093) names no place in its title, but it
+#: created the four de-escalation areas.
+PAX_ASTANA_AREAS = (
+    r"\bcreation of de-escalation areas\b",
+    ("idlib", "northern-homs", "eastern-ghouta", "southern"),
+)
+#: Agreement kinds from words of the title, tried in order before the stage.
+PAX_TITLE_KINDS: tuple[tuple[str, str], ...] = (
+    ("de-escalation", r"de-escalation"),
+    ("demilitarised-zone", r"demilitari[sz]"),
+    ("evacuation", r"evacuat|\bdeparture\b"),
+    ("reconciliation", r"reconciliation"),
+    ("truce", r"\btruce\b|\bhudna\b"),
+    ("humanitarian-pause", r"humanitarian pause"),
+    ("monitoring", r"monitor|supervision mechanism|record violations"),
+)
+#: PA-X stage codes, in words (PA-X codebook).
+PAX_STAGES = {
+    "Pre": "pre-negotiation/process",
+    "SubPar": "framework/substantive, partial",
+    "SubComp": "framework/substantive, comprehensive",
+    "Imp": "implementation/renegotiation",
+    "Ren": "renewal",
+    "Cea": "ceasefire/related",
+    "Oth": "other",
+}
+_ZONE_ORDER = (
+    "syria-nationwide",
+    "eastern-ghouta",
+    "idlib",
+    "northern-homs",
+    "east-qalamoun",
+    "southern",
+)
+
+
+def pax_zone_ids(title: str) -> tuple[str, ...]:
+    """The zones a PA-X agreement title names, by the keyword table (may be empty)."""
+    found = {zone for zone, pattern in PAX_ZONE_KEYWORDS if re.search(pattern, title, re.I)}
+    if re.search(PAX_ASTANA_AREAS[0], title, re.I):
+        found.update(PAX_ASTANA_AREAS[1])
+    return tuple(z for z in _ZONE_ORDER if z in found)
+
+
+def pax_kind(title: str, stage: str, zone_ids: Iterable[str]) -> str:
+    """The agreement kind of a PA-X agreement, from its title words, else its stage."""
+    for kind, pattern in PAX_TITLE_KINDS:
+        if re.search(pattern, title, re.I):
+            return kind
+    if stage == "Cea":
+        return "nationwide-ceasefire" if "syria-nationwide" in zone_ids else "local-ceasefire"
+    return "other"
+
+
+def _convert_pax(t: pd.DataFrame, issues: _RowIssues) -> pd.DataFrame:
+    """PA-X agreements -> agreement records."""
+    ids = t["agtid"]
+    issues.flag(
+        ~ids.str.fullmatch(r"[0-9]+"),
+        "bad-id",
+        lambda i: f"AgtId {ids.iat[i]!r} is not a PA-X agreement number",
+    )
+    day = _days(t["dat"], _ISO_DAY)
+    _flag_days(t, "dat", day, issues, "YYYY-MM-DD", label="Dat")
+    title = _one_line(t["agt"])
+    issues.flag(title == "", "empty-field", lambda i: "Agt (the agreement's title) is empty")
+    stage = t["stage"]
+    zone_ids = [pax_zone_ids(x) for x in title]
+    kinds = [pax_kind(x, s, z) for x, s, z in zip(title, stage, zone_ids, strict=True)]
+    stage_words = stage.map(lambda s: f"{PAX_STAGES[s]}, {s}" if s in PAX_STAGES else s)
+    sub = _text(t, "stagesub")
+    terms = (
+        "Imported from PA-X (stage: "
+        + stage_words.where(stage != "", "not given")
+        + ("; sub-stage: " + sub).where(sub != "", "")
+        + ")"
+    )
+    signed = _midnights(day)
+    return _frame(
+        t.index,
+        {
+            "agreement_id": "pax-" + ids,
+            "title": title,
+            "kind": pd.Series(kinds, index=t.index, dtype="str"),
+            "signed": signed,
+            "effective_from": signed,
+            "effective_to": pd.Series(pd.NaT, index=t.index, dtype="datetime64[ns, UTC]"),
+            "date_precision": "day",
+            "zone_ids": pd.Series(zone_ids, index=t.index, dtype=object),
+            "parties": _by_unique(t["part"], _distinct_items).astype("str"),
+            "guarantors": _by_unique(t["thrdpart"], _distinct_items).astype("str"),
+            "terms": terms,
+            "outcome": "unknown",
+            "source": "PA-X " + ids,
+        },
+    )
+
+
+_SPECS: dict[str, _Format] = {
+    "ucdp": _Format(
+        key="ucdp",
+        title="a UCDP GED CSV file",
+        kind="incidents",
+        id_column="violation_id",
+        required=(
+            "id",
+            "type_of_violence",
+            "side_a",
+            "side_b",
+            "where_prec",
+            "latitude",
+            "longitude",
+            "date_start",
+            "date_end",
+            "best",
+        ),
+        optional=(
+            "date_prec",
+            "where_description",
+            "where_coordinates",
+            "adm_1",
+            "adm_2",
+            "source_article",
+            "source_office",
+            "source_date",
+            "source_headline",
+        ),
+        convert=_convert_ucdp,
+        hint="the CSV download of UCDP's Georeferenced Event Dataset (ucdp.uu.se/downloads)",
+    ),
+    "acled": _Format(
+        key="acled",
+        title="an ACLED CSV export",
+        kind="incidents",
+        id_column="violation_id",
+        required=(
+            "event_id_cnty",
+            "event_date",
+            "event_type",
+            "actor1",
+            "location",
+            "latitude",
+            "longitude",
+        ),
+        optional=(
+            "time_precision",
+            "sub_event_type",
+            "admin1",
+            "admin2",
+            "admin3",
+            "geo_precision",
+            "source",
+            "notes",
+            "fatalities",
+        ),
+        convert=_convert_acled,
+        hint="an export from ACLED's data export tool or API, as CSV",
+    ),
+    "pax": _Format(
+        key="pax",
+        title="a PA-X agreements CSV file",
+        kind="agreements",
+        id_column="agreement_id",
+        required=("AgtId", "Dat", "Agt", "Stage", "Part", "ThrdPart"),
+        optional=("StageSub",),
+        convert=_convert_pax,
+        hint="the PA-X peace agreements database's CSV download",
+    ),
+}
+
+
+# --- reading the file ------------------------------------------------------------------------
+
+
+def _load_bytes(path: Path, shown: str, spec: _Format) -> bytes:
+    """The file's bytes without a UTF-8 byte-order mark, after checking it is UTF-8 text."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ImportFileError(
+            f"{shown}: no such file; give the path of {spec.title}"
+        ) from None
+    except IsADirectoryError:
+        raise ImportFileError(f"{shown}: is a folder; give {spec.title} itself") from None
+    except OSError as exc:
+        raise ImportFileError(f"{shown}: cannot be read: {exc.strerror or exc}") from None
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            raise ImportFileError(f"{shown}: this is {what}; import {spec.title} instead")
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
+    if not data.strip():
+        raise ImportFileError(
+            f"{shown}: the file is empty; expected {spec.title} ({spec.hint}) whose first row "
+            f"names its columns, including {', '.join(spec.required)}"
+        )
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        guess = data[exc.start : exc.start + 1].decode("cp1252", errors="replace")
+        raise ImportFileError(
+            f"{shown}: the file is not UTF-8: byte 0x{data[exc.start]:02x} at line {line}, "
+            f"column {column} (perhaps {guess!r} in Windows-1252) cannot be read; re-save it "
+            "as 'CSV UTF-8' (Excel) or convert it (iconv -f WINDOWS-1252 -t UTF-8) and import "
+            "it again"
+        ) from None
+    if b"\x00" in data:
+        raise ImportFileError(
+            f"{shown}: the file contains NUL bytes, so it is not a CSV text file; import "
+            f"{spec.title}, saved as CSV"
+        )
+    return data
+
+
+def _header(data: bytes, shown: str, spec: _Format) -> list[str]:
+    """The file's column names, lower-cased; checks that the format's columns are there."""
+    first = data.split(b"\n", 1)[0].decode("utf-8")
+    try:
+        names = next(csv.reader([first]))
+    except (csv.Error, StopIteration):  # pragma: no cover - a one-line string always parses
+        names = []
+    normal = [name.strip().lower() for name in names]
+    present = set(normal)
+    missing = [c for c in spec.required if c.lower() not in present]
+    if missing:
+        looks = [
+            other.key
+            for other in _SPECS.values()
+            if other is not spec and all(c.lower() in present for c in other.required)
+        ]
+        shown_names = ", ".join(n for n in names[:12] if n.strip()) + (
+            ", ..." if len(names) > 12 else ""
+        )
+        advice = (
+            f"it looks like {_SPECS[looks[0]].title}: run `dezmap import {looks[0]} {shown}`"
+            if looks
+            else f"export it again with all columns ({spec.hint}), or choose the format that "
+            f"matches the file (dezmap import {'|'.join(FORMATS)})"
+        )
+        raise ImportFileError(
+            f"{shown}: not {spec.title}: missing required column(s) {', '.join(missing)}; "
+            f"the file's first row has {shown_names or 'no column names'}; {advice}"
+        )
+    wanted = {c.lower() for c in spec.columns()}
+    twice = sorted({n for n in normal if n in wanted and normal.count(n) > 1})
+    if twice:
+        raise ImportFileError(
+            f"{shown}: column(s) {', '.join(twice)} appear more than once in the header (names "
+            "are compared without regard to case); keep one of each"
+        )
+    return normal
+
+
+class _MalformedCsv(Exception):
+    """The fast reader met rows it cannot split; the careful reader takes over."""
+
+
+Chunk = tuple[pd.DataFrame, list[tuple[int, str, str]]]
+
+
+def _tidy(frame: pd.DataFrame, names: list[str], spec: _Format, first_row: int) -> pd.DataFrame:
+    """Name columns as the format does (lower case), keep those read, number rows, trim text."""
+    frame.columns = names
+    keep = [c.lower() for c in spec.columns() if c.lower() in names]
+    out = frame[keep].fillna("")
+    for column in keep:
+        out[column] = out[column].astype("str").str.strip()
+    out.index = pd.RangeIndex(first_row, first_row + len(out))
+    out.insert(0, "_row", out.index.to_numpy(dtype=np.int64))
+    return out
+
+
+def _fast_chunks(data: bytes, names: list[str], spec: _Format) -> Iterator[Chunk]:
+    """Chunks of the file, read by pandas' C parser.
+
+    Every column is read, so that a row with too many fields stops the parser rather than
+    being silently cut to the columns in use.
+    """
+    try:
+        reader = pd.read_csv(
+            io.BytesIO(data),
+            dtype=str,
+            na_filter=False,
+            skip_blank_lines=False,
+            chunksize=CHUNK_ROWS,
+            encoding="utf-8",
+        )
+        for chunk in reader:
+            if len(chunk):
+                # pandas numbers the rows of all chunks in one sequence from 0 (row 2)
+                yield _tidy(chunk, names, spec, int(chunk.index[0]) + 2), []
+    except pd.errors.ParserError as exc:
+        raise _MalformedCsv(str(exc)) from None
+
+
+def _careful_chunks(data: bytes, names: list[str], spec: _Format, shown: str) -> Iterator[Chunk]:
+    """Chunks of the file, read row by row with the csv module.
+
+    Slower than :func:`_fast_chunks`; used when that fails, so that rows with too many fields
+    are reported (and skipped) instead of stopping the import.
+    """
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""), strict=True)
+    width = len(names)
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    bad: list[tuple[int, str, str]] = []
+    try:
+        next(reader)
+        for number, record in enumerate(reader, start=2):
+            if len(record) > width:
+                bad.append(
+                    (
+                        number,
+                        "row-length",
+                        f"the row has {len(record)} fields but the header has {width}; a "
+                        "value that contains a comma must be quoted",
+                    )
+                )
+                numbers.append(-number)
+                rows.append([""] * width)
+            else:
+                numbers.append(number)
+                rows.append(record + [""] * (width - len(record)))
+            if len(rows) == CHUNK_ROWS:
+                yield _careful_chunk(rows, numbers, width, names, spec), bad
+                rows, numbers, bad = [], [], []
+    except csv.Error as exc:
+        raise ImportFileError(
+            f"{shown}: line {reader.line_num}: the CSV cannot be read ({exc}); check the quotes "
+            "on that line: a quoted value must end with a quote"
+        ) from None
+    if rows:
+        yield _careful_chunk(rows, numbers, width, names, spec), bad
+
+
+def _careful_chunk(
+    rows: list[list[str]], numbers: list[int], width: int, names: list[str], spec: _Format
+) -> pd.DataFrame:
+    """A chunk from the careful reader; rows with a negative number were broken (left out)."""
+    frame = _tidy(pd.DataFrame(rows, columns=range(width), dtype="str"), names, spec, 0)
+    frame["_row"] = np.asarray(numbers, dtype=np.int64)
+    frame.index = pd.RangeIndex(len(frame))
+    return frame[frame["_row"] > 0]
+
+
+def _progress(show: bool | None, total: int, desc: str) -> Any:
+    """A tqdm progress bar on stderr; ``None`` shows it only on a terminal, after a moment."""
+    from tqdm import tqdm
+
+    auto = show is None
+    enabled = sys.stderr.isatty() if auto else bool(show)
+    return tqdm(
+        total=total,
+        desc=desc,
+        unit=" rows",
+        file=sys.stderr,
+        disable=not enabled,
+        delay=0.5 if auto else 0,
+        mininterval=0.25,
+        leave=False,
+    )
+
+
+# --- the import ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Converted:
+    frame: pd.DataFrame
+    issues: _RowIssues
+    rows_read: int
+
+
+def _convert_all(chunks: Iterator[Chunk], spec: _Format, bar: Any) -> _Converted:
+    issues = _RowIssues()
+    parts: list[pd.DataFrame] = []
+    rows_read = 0
+    for chunk, broken in chunks:
+        for row, code, message in broken:
+            issues.flag_row(row, code, message)
+        columns = [c for c in chunk.columns if c != "_row"]
+        blank = (chunk[columns] == "").all(axis=1)
+        chunk = chunk[~blank]
+        rows_read += len(chunk) + len(broken)
+        if len(chunk):
+            issues.start_chunk(chunk["_row"].to_numpy())
+            converted = spec.convert(chunk, issues)
+            converted.insert(0, "_row", chunk["_row"])
+            parts.append(converted[~issues.bad()])
+        bar.update(len(chunk) + len(broken) + int(blank.sum()))
+    if parts:
+        frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    else:
+        frame = pd.DataFrame(columns=["_row", spec.id_column])
+    return _Converted(frame.reset_index(drop=True), issues, rows_read)
+
+
+def _drop_duplicates(frame: pd.DataFrame, spec: _Format, issues: _RowIssues) -> pd.DataFrame:
+    ids = frame[spec.id_column]
+    duplicate = ids.duplicated(keep="first")
+    if not duplicate.any():
+        return frame
+    first_row = dict(zip(ids[~duplicate], frame.loc[~duplicate, "_row"], strict=True))
+    original = spec.required[0]
+    for value, row in zip(ids[duplicate], frame.loc[duplicate, "_row"], strict=True):
+        shown = value.removeprefix("pax-")
+        issues.flag_row(
+            int(row),
+            "duplicate-id",
+            f"duplicate {original} {shown!r}: row {first_row[value]} has the same id and is kept",
+        )
+    return frame[~duplicate].reset_index(drop=True)
+
+
+def _rows_text(rows: Iterable[int]) -> str:
+    listed = [str(r) for r in rows]
+    more = len(listed) - _ROWS_LISTED
+    return ", ".join(listed[:_ROWS_LISTED]) + (f" and {more} more" if more > 0 else "")
+
+
+def _summary_warnings(frame: pd.DataFrame, spec: _Format, shown: str) -> list[Problem]:
+    """Warnings about kept rows: positions outside the region, agreements without a zone."""
+    problems = []
+    if "_outside" in frame.columns and frame["_outside"].any():
+        rows = frame.loc[frame["_outside"], "_row"]
+        problems.append(
+            Problem(
+                shown,
+                "",
+                "warning",
+                f"{len(rows)} row(s) lie outside {schema.REGION_NAME} and were imported as they "
+                f"are: rows {_rows_text(rows)}; check their positions",
+                "outside-region",
+            )
+        )
+    if "zone_ids" in frame.columns:
+        none = frame["zone_ids"].map(len) == 0
+        if none.any():
+            rows = frame.loc[none, "_row"]
+            problems.append(
+                Problem(
+                    shown,
+                    "",
+                    "warning",
+                    f"{int(none.sum())} of {len(frame)} agreements name no zone that the "
+                    "keyword table recognises and were imported with empty zone_ids: rows "
+                    f"{_rows_text(rows)}; see docs/datasets.md",
+                    "no-zone",
+                )
+            )
+    return problems
+
+
+def run_import(
+    format: str, source: str | Path, out: str | Path, *, progress: bool | None = None
+) -> ImportResult:
+    """Import a UCDP GED, ACLED or PA-X CSV file as a dezmap data set.
+
+    Rows that cannot be used are skipped and reported (one warning each, with the row number
+    as a spreadsheet shows it and the reason); the others are written to ``out`` atomically.
+
+    Parameters
+    ----------
+    format
+        ``"ucdp"``, ``"acled"`` or ``"pax"``.
+    source
+        The CSV file (UTF-8; a byte-order mark is accepted; header names in any case).
+    out
+        The data set file to write, ``<name>.parquet`` (usually
+        :func:`geo.datasets.default_output`); replaced if it exists.
+    progress
+        Show a progress bar on stderr: True always, False never, None (default) only when
+        stderr is a terminal and the import takes more than half a second.
+
+    Returns
+    -------
+    ImportResult
+        The data set written, the problems, and how many rows were read and written.
+
+    Raises
+    ------
+    UsageError
+        If ``format`` is unknown or ``out`` cannot name a data set.
+    ImportFileError
+        If the file cannot be imported at all: missing, empty, not UTF-8, not CSV, without
+        the format's columns, or without a single usable row; or if ``out`` cannot be
+        written. Nothing is written then, and an existing ``out`` is left as it was.
+    """
+    if format not in _SPECS:
+        raise UsageError(
+            f"unknown import format {format!r}{schema.suggest(format, FORMATS)}; "
+            f"use one of {', '.join(FORMATS)}"
+        )
+    spec = _SPECS[format]
+    path, target, shown = Path(source), Path(out), str(source)
+    dataset_name(target)
+    data = _load_bytes(path, shown, spec)
+    names = _header(data, shown, spec)
+    with _progress(progress, max(data.count(b"\n"), 1), f"Importing {path.name}") as bar:
+        try:
+            converted = _convert_all(_fast_chunks(data, names, spec), spec, bar)
+        except _MalformedCsv:
+            bar.reset()
+            converted = _convert_all(_careful_chunks(data, names, spec, shown), spec, bar)
+        bar.total = bar.n
+        bar.refresh()
+    issues = converted.issues
+    frame = _drop_duplicates(converted.frame, spec, issues)
+    skipped = issues.problems(shown)
+    if converted.rows_read == 0:
+        raise ImportFileError(
+            f"{shown}: the file has a header but no data rows; there is nothing to import"
+        )
+    if frame.empty:
+        first = "; ".join(f"{p.where}: {p.message}" for p in skipped[:3])
+        raise ImportFileError(
+            f"{shown}: none of its {converted.rows_read} rows can be imported, so nothing was "
+            f"written; the first problems: {first}",
+            skipped,
+        )
+    notes = _summary_warnings(frame, spec, shown)
+    records = frame.drop(columns=[c for c in ("_row", "_outside") if c in frame.columns])
+    try:
+        info = write_dataset(
+            records,
+            target,
+            kind=spec.kind,
+            format=spec.key,
+            source_file=path.name,
+            skipped=converted.rows_read - len(records),
+        )
+    except OSError as exc:
+        raise ImportFileError(
+            f"{target}: the data set cannot be written ({exc.strerror or exc}); nothing was "
+            "written and an existing file there is unchanged; check the folder and free space"
+        ) from None
+    return ImportResult(
+        info=info,
+        problems=skipped + notes,
+        rows_read=converted.rows_read,
+        rows_written=len(records),
+    )
