@@ -102,7 +102,10 @@ def test_ucdp_date_ranges_become_intervals(ucdp):
     whole_day = pd.Timedelta(hours=25)
     assert (frame["occurred_end"] - frame["occurred"] > whole_day).sum() == len(spans)
     year = frame.loc["233200"]  # date_prec 5: the whole of 2016
-    assert (year["occurred"], year["occurred_end"]) == (midnight("2016-01-01"), midnight("2017-01-01"))
+    assert (year["occurred"], year["occurred_end"]) == (
+        midnight("2016-01-01"),
+        midnight("2017-01-01"),
+    )
     assert year["date_precision"] == "year"
 
 
@@ -192,7 +195,10 @@ def test_ucdp_bad_rows_are_reported_and_skipped(tmp_path):
     frame, _ = read_dataset(result.info.path)
     assert list(frame["violation_id"]) == ["1", "7"]
     span = frame.iloc[1]
-    assert (span["occurred"], span["occurred_end"]) == (midnight("2017-07-22"), midnight("2017-07-25"))
+    assert (span["occurred"], span["occurred_end"]) == (
+        midnight("2017-07-22"),
+        midnight("2017-07-25"),
+    )
 
 
 # --- ACLED (our synthetic fixtures in ACLED's layout) ----------------------------------------
