@@ -601,3 +601,26 @@ def test_fixture_files_are_untouched_by_imports(tmp_path):
     shutil.copy(ACLED_BAD, copy)
     run_import("acled", copy, tmp_path / "out.parquet", progress=False)
     assert copy.read_bytes() == ACLED_BAD.read_bytes()
+
+
+@pytest.mark.parametrize("careful", [False, True], ids=["fast-reader", "careful-reader"])
+def test_row_numbers_hold_across_chunks(tmp_path, monkeypatch, careful):
+    import geo.importers
+
+    expected = run_import("acled", ACLED_BAD, tmp_path / "whole.parquet", progress=False)
+    source = ACLED_BAD
+    if careful:  # a row with an extra field sends the import to the careful reader
+        lines = ACLED_BAD.read_text(encoding="utf-8").split("\n")
+        lines[10] = lines[10].replace("Synthetic test", "Synthetic, test")
+        source = tmp_path / "bad.csv"
+        source.write_text("\n".join(lines), encoding="utf-8")
+    monkeypatch.setattr(geo.importers, "CHUNK_ROWS", 3)
+    result = run_import("acled", source, tmp_path / "chunked.parquet", progress=False)
+    found = [(p.where, p.code) for p in result.problems]
+    if careful:
+        assert ("row 11", "row-length") in found
+        found.remove(("row 11", "row-length"))
+        assert (result.rows_read, result.rows_written) == (9, 2)
+    else:
+        assert (result.rows_read, result.rows_written) == (9, 3)
+    assert found == [(p.where, p.code) for p in expected.problems]
