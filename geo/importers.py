@@ -780,9 +780,7 @@ def _load_bytes(path: Path, shown: str, spec: _Format) -> bytes:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise ImportFileError(
-            f"{shown}: no such file; give the path of {spec.title}"
-        ) from None
+        raise ImportFileError(f"{shown}: no such file; give the path of {spec.title}") from None
     except IsADirectoryError:
         raise ImportFileError(f"{shown}: is a folder; give {spec.title} itself") from None
     except OSError as exc:
