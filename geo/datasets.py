@@ -23,9 +23,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -34,6 +35,9 @@ from geo import schema
 from geo.atomic import atomic_write_bytes
 from geo.errors import DataError, ImportFileError, Report, UsageError
 from geo.io import AGREEMENT_FRAME_COLUMNS, BUNDLED, CRS, VIOLATION_FRAME_COLUMNS
+
+if TYPE_CHECKING:
+    from geo.timemodel import Timeline
 
 DatasetKind = Literal["incidents", "agreements"]
 SourceFormat = Literal["ucdp", "acled", "pax"]
@@ -544,8 +548,71 @@ def load_agreements(
     base = bundled.copy()
     base["dataset"] = BUNDLED
     base = base[AGREEMENT_COLUMNS]
-    frames = [base] + [
-        read_dataset(info.path)[0] for info in _chosen(data_dir, "agreements", names)
-    ]
-    frames = [f for f in frames if len(f)] or [base]
+    # A curated bundled record that cites a PA-X agreement describes it better than the
+    # imported row: keep one record per agreement.
+    cited = {f"pax-{n}" for n in base["source"].str.findall(r"PA-X (\d+)").explode().dropna()}
+    imported = []
+    for info in _chosen(data_dir, "agreements", names):
+        frame = read_dataset(info.path)[0]
+        imported.append(frame[~frame["agreement_id"].isin(cited)])
+    frames = [f for f in [base, *imported] if len(f)] or [base]
     return pd.concat(frames, ignore_index=True)
+
+
+# --- everything of a data folder -----------------------------------------------------------------
+
+
+def load_timeline(data_dir: str | Path) -> Timeline:
+    """Load a data folder with all its imported sets and join them (see geo.timemodel).
+
+    Raises
+    ------
+    DataError
+        If the bundled files have errors or a set cannot be read.
+    """
+    from geo.io import load_dataset
+    from geo.timemodel import build_timeline
+
+    dataset = load_dataset(data_dir)
+    incidents = load_incidents(data_dir, dataset.violations)
+    agreements = load_agreements(data_dir, dataset.agreements)
+    return build_timeline(dataset.zones, agreements, incidents)
+
+
+def dataset_names(timeline: Timeline) -> list[str]:
+    """The data sets present in a timeline, ``bundled`` first."""
+    names = set(timeline.incidents["dataset"]) | set(timeline.agreements.frame["dataset"])
+    return sorted(names, key=lambda n: (n != BUNDLED, n))
+
+
+def restrict(timeline: Timeline, names: Iterable[str]) -> tuple[Timeline, np.ndarray]:
+    """Keep only the named data sets: agreements are filtered, incidents get a mask.
+
+    The join is not redone: incidents of other sets stay in the timeline and are masked out
+    of every count, so switching data sets is cheap.
+
+    Returns
+    -------
+    (Timeline, numpy.ndarray)
+        The timeline with only the named agreement sets, and the boolean mask of incidents.
+
+    Raises
+    ------
+    UsageError
+        If a name is not a data set of the timeline.
+    """
+    from dataclasses import replace
+
+    from geo.timemodel import AgreementIndex
+
+    wanted = list(dict.fromkeys(names))
+    known = dataset_names(timeline)
+    unknown = [n for n in wanted if n not in known]
+    if unknown:
+        raise UsageError(
+            f"no data set {', '.join(map(repr, unknown))}; the data sets are: {', '.join(known)}"
+        )
+    agreements = timeline.agreements.frame
+    kept = agreements[agreements["dataset"].isin(wanted)]
+    mask = timeline.incidents["dataset"].isin(wanted).to_numpy()
+    return replace(timeline, agreements=AgreementIndex.build(kept, timeline.zones)), mask

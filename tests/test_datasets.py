@@ -27,7 +27,7 @@ from geo.datasets import (
 from geo.errors import DataError, ImportFileError, Report, UsageError
 from geo.importers import run_import
 from geo.io import AGREEMENT_FRAME_COLUMNS, VIOLATION_FRAME_COLUMNS, load_dataset
-from tests.conftest import DATA, TEST_DATA
+from tests.conftest import DATA, TEST_DATA, needs_realdata
 
 
 @pytest.fixture(scope="module")
@@ -314,3 +314,39 @@ def test_load_agreements_combines_bundled_and_imported(data_dir, bundled):
     assert "dataset" not in bundled.agreements.columns
     assert isinstance(frame.loc[n, "zone_ids"], tuple)
     assert pd.api.types.is_datetime64_any_dtype(frame["signed"])
+
+
+# --- a whole data folder ----------------------------------------------------------------------
+
+
+def test_bundled_pax_citations_win_over_imported_pax_rows(data_copy):
+    from geo.datasets import load_agreements
+    from geo.importers import run_import
+    from geo.io import load_dataset
+
+    root = needs_realdata()
+    run_import("pax", root / "agreements" / "pax_v6_syria_slim.csv",
+               data_copy / "imported" / "pax.parquet", progress=False)
+    agreements = load_agreements(data_copy, load_dataset(data_copy).agreements)
+    ids = set(agreements["agreement_id"])
+    assert "astana-deescalation-memorandum-2017" in ids   # bundled, cites PA-X 2093
+    assert "pax-2093" not in ids
+    assert "pax-1018" in ids                                # not described by a bundled record
+    assert agreements["agreement_id"].is_unique
+
+
+def test_load_timeline_and_restrict(data_copy):
+    from geo.datasets import dataset_names, load_timeline, restrict
+    from geo.errors import UsageError
+    from geo.importers import run_import
+
+    root = needs_realdata()
+    run_import("ucdp", root / "events" / "ucdp_ged_syria_SAMPLE_zone_districts.csv",
+               data_copy / "imported" / "ucdp.parquet", progress=False)
+    timeline = load_timeline(data_copy)
+    assert dataset_names(timeline) == ["bundled", "ucdp"]
+    only_bundled, mask = restrict(timeline, ["bundled"])
+    assert mask.sum() == (timeline.incidents["dataset"] == "bundled").sum() > 0
+    assert only_bundled.matches is timeline.matches  # no second join
+    with pytest.raises(UsageError, match="the data sets are: bundled, ucdp"):
+        restrict(timeline, ["acled"])
