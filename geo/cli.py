@@ -15,8 +15,14 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geo.errors import DataError, DezmapError, UsageError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from geo.timemodel import Timeline
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -104,6 +110,187 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     return status
 
 
+# --- time model ------------------------------------------------------------------------------
+
+
+def _load_timeline(args: argparse.Namespace) -> tuple[Timeline, np.ndarray | None]:
+    """The data folder's timeline, restricted to --datasets when given, and the mask."""
+    from geo.config import default_data_dir
+    from geo.datasets import load_timeline, restrict
+
+    data_dir = Path(args.data) if args.data else default_data_dir()
+    if not data_dir.is_dir():
+        raise UsageError(f"no such data folder: {data_dir}")
+    timeline = load_timeline(data_dir)
+    if not args.datasets:
+        return timeline, None
+    return restrict(timeline, [n.strip() for n in args.datasets.split(",") if n.strip()])
+
+
+def _json(value: object) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, indent=2, default=str, allow_nan=False)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Print every zone's status at an instant."""
+    from geo.schema import format_local
+    from geo.timemodel import as_instant, status_at
+
+    at = as_instant(args.date)
+    timeline, mask = _load_timeline(args)
+    table = status_at(timeline, at, window_days=args.window_days, incident_mask=mask)
+    if args.json:
+        records = [
+            {
+                "zone_id": row.zone_id,
+                "name": row.name,
+                "status": row.status,
+                "agreements": list(row.agreements),
+                "violations": row.violations,
+                "name_ar": row.name_ar,
+                "version_id": row.version_id,
+                "uncertain": row.uncertain,
+                "window_start": row.window_start.isoformat(),
+                "last_ended": row.last_ended or None,
+                "at": at.isoformat(),
+                "window_days": args.window_days,
+            }
+            for row in table.itertuples()
+        ]
+        print(_json(records))
+        return EXIT_OK
+    print(
+        f"Status at {format_local(at)} (window {args.window_days:g} days, "
+        f"{timeline.n_incidents} incidents)"
+    )
+    if table.empty:
+        print("no zone exists at that instant")
+    width = max([len(z) for z in table["zone_id"]] + [4])
+    for row in table.itertuples():
+        count = f"{row.violations}" + (f" ({row.uncertain} uncertain)" if row.uncertain else "")
+        last = f"last: {row.last_ended}" if row.last_ended else "-"
+        agreements = ", ".join(row.agreements) or last
+        print(f"  {row.zone_id:<{width}}  {row.status:<8}  violations {count:<16}  {agreements}")
+    return EXIT_OK
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    """Print compliance metrics per agreement, or a zone's daily series."""
+    from geo.metrics import agreement_metrics, zone_daily
+
+    timeline, mask = _load_timeline(args)
+    if args.zone:
+        try:
+            series = zone_daily(
+                timeline, args.zone, window_days=args.window_days, incident_mask=mask
+            )
+        except KeyError as exc:
+            raise UsageError(str(exc.args[0])) from None
+        if args.json:
+            print(_json(series.assign(date=series["date"].astype(str)).to_dict("records")))
+        else:
+            print(series.to_csv(index=False), end="")
+        return EXIT_OK
+    table = agreement_metrics(timeline, args.agreement, incident_mask=mask)
+    # missing values are NaN in a frame; JSON and the text need None
+    records = table.astype(object).where(table.notna(), None).to_dict("records")
+    if args.json:
+        print(_json(records))
+        return EXIT_OK
+    for r in records:
+        print(_describe_metrics(r))
+    return EXIT_OK
+
+
+def _describe_metrics(r: dict) -> str:
+    ends = r["effective_to"][:16] if r["effective_to"] else "open-ended"
+    lines = [
+        f"{r['agreement_id']}: {r['title']}",
+        f"  in force {r['effective_from'][:16]} to {ends} UTC; outcome {r['outcome']}",
+    ]
+    if r["first_violation"]:
+        low, high = r["hours_to_first_violation"], r["hours_to_first_violation_max"]
+        lines.append(
+            f"  first violation {r['first_violation']} ({r['first_violation_dataset']}): "
+            f"{low:g} to {high:g} hours after entry into force"
+        )
+    else:
+        lines.append("  no violation recorded while in force")
+    if r["first_possible_violation"]:
+        lines.append(
+            f"  possibly earlier: {r['first_possible_violation']} (its date is too "
+            "imprecise to tell whether it came before or after)"
+        )
+    lines.append(
+        f"  violations {r['violations']} ({r['certain_violations']} certain); per 30 "
+        f"days {r['per_30_days_before']:g} before, {r['per_30_days_after']:g} after "
+        f"({r['comparison_days']:g} days compared); longest quiet period "
+        f"{r['longest_quiet_days']:g} days"
+    )
+    if r["by_kind"]:
+        kinds = ", ".join(f"{k} {v}" for k, v in r["by_kind"].items())
+        who = ", ".join(f"{k} {v}" for k, v in r["by_perpetrator"].items())
+        lines.append(f"  by kind: {kinds}")
+        lines.append(f"  by alleged perpetrator: {who}")
+    return "\n".join(lines)
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import a UCDP GED, ACLED or PA-X export as a data set of the data folder."""
+    from geo.config import default_data_dir
+    from geo.datasets import default_output
+    from geo.importers import run_import
+
+    data_dir = Path(args.data) if args.data else default_data_dir()
+    out = Path(args.out) if args.out else default_output(data_dir, args.file)
+    progress = True if args.progress else (False if args.no_progress else None)
+    started = time.perf_counter()
+    result = run_import(args.format, args.file, out, progress=progress)
+    for problem in result.problems:
+        print(problem, file=sys.stderr)
+    info = result.info
+    print(
+        f"imported {result.rows_written} of {result.rows_read} rows of {args.file} into "
+        f"{info.path} (data set {info.name!r}, {info.kind}); {result.skipped} skipped "
+        f"in {time.perf_counter() - started:.2f} s"
+    )
+    return EXIT_OK
+
+
+# --- bench -----------------------------------------------------------------------------------
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Run the join and status benchmark and print the figures."""
+    from dataclasses import asdict
+
+    from geo.bench import format_table, run
+
+    try:
+        sizes = tuple(int(x.replace("_", "")) for x in args.sizes.split(","))
+    except ValueError:
+        raise UsageError(
+            f"--sizes takes comma-separated whole numbers, not {args.sizes!r}"
+        ) from None
+    if any(n < 1 for n in sizes):
+        raise UsageError("--sizes must be positive")
+    results = run(sizes, seed=args.seed, queries=args.queries, baseline=not args.no_baseline)
+    if args.json:
+        print(_json([asdict(r) for r in results]))
+    else:
+        print(
+            f"dezmap bench: seed {args.seed}, {args.queries} status queries per size, each "
+            "size in its own process"
+        )
+        print(format_table(results))
+    return EXIT_OK
+
+
 # --- serve -----------------------------------------------------------------------------------
 
 
@@ -140,6 +327,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 # --- parser ----------------------------------------------------------------------------------
+
+
+def _data_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", metavar="DIR", help="data folder (default: ./data)")
+    p.add_argument(
+        "--datasets",
+        metavar="NAMES",
+        help="comma-separated data sets whose incidents count ('bundled' and imported names; "
+        "default: all)",
+    )
+
+
+def _window_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--window-days",
+        type=float,
+        default=7.0,
+        metavar="N",
+        help="days before the instant in which violations count (default 7)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -185,6 +392,75 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_fmt)
 
     p = sub.add_parser(
+        "status",
+        help="every zone's status at an instant",
+        description="For an instant, list the zones that exist, their status (none, holding, "
+        "violated, lapsed), the agreements in force and the violations in the window before "
+        "it. A time without a UTC offset is Damascus time.",
+    )
+    p.add_argument(
+        "--date",
+        required=True,
+        metavar="YYYY-MM-DD[THH:MM[+HH:MM]]",
+        help="the instant (a date means its start, 00:00 Damascus time)",
+    )
+    _window_option(p)
+    _data_options(p)
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser(
+        "metrics",
+        help="compliance metrics per agreement",
+        description="Hours to the first violation, violations per 30 days before and after, "
+        "longest quiet period, counts by kind and alleged perpetrator; with --zone, the "
+        "zone's daily series of incidents and status.",
+    )
+    p.add_argument("--agreement", metavar="ID", help="only this agreement")
+    p.add_argument("--zone", metavar="ID", help="print this zone's daily series instead")
+    _window_option(p)
+    _data_options(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_metrics)
+
+    p = sub.add_parser(
+        "import",
+        help="import a UCDP GED, ACLED or PA-X export",
+        description="Read an export as published and write it as a data set of the data "
+        "folder (DIR/imported/NAME.parquet). Rows that cannot be read are reported by row "
+        "number and reason and skipped; the output is written atomically. See "
+        "docs/datasets.md.",
+    )
+    p.add_argument("format", choices=["ucdp", "acled", "pax"], help="the export's format")
+    p.add_argument("file", metavar="FILE", help="the CSV file")
+    p.add_argument(
+        "--out", metavar="PATH", help="file to write (default: DIR/imported/<file name>.parquet)"
+    )
+    p.add_argument("--data", metavar="DIR", help="data folder (default: ./data)")
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument("--progress", action="store_true", help="always show a progress bar")
+    shown.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser(
+        "bench",
+        help="benchmark the join and the status query",
+        description="Seeded synthetic incidents over the bundled zones: time the join and "
+        "the status query, measure peak memory, and compare with geopandas.sjoin plus a date "
+        "filter. Each size runs in its own process.",
+    )
+    p.add_argument(
+        "--sizes",
+        default="10000,100000,1000000",
+        help="comma-separated numbers of incidents (default 10000,100000,1000000)",
+    )
+    p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    p.add_argument("--queries", type=int, default=200, help="status queries per size")
+    p.add_argument("--no-baseline", action="store_true", help="skip the sjoin baseline")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser(
         "serve",
         help="start the app on a data folder",
         description="Start the Streamlit app with the data of --data.",
@@ -221,6 +497,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (`dezmap status ... | head`): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - the promise is: never a traceback
         if os.environ.get("DEZMAP_DEBUG"):
             raise

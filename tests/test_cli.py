@@ -148,3 +148,85 @@ def test_no_input_produces_a_traceback(tmp_path):
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
     for path in inputs[:10]:
         assert f"{path}:" in result.stdout or f"{path}: error" in result.stdout, path
+
+
+# --- status, metrics, import ------------------------------------------------------------------
+
+
+def test_status_json_shows_cairo_in_force_in_eastern_ghouta():
+    import json
+
+    result = dezmap("status", "--date", "2017-07-23", "--json")
+    assert result.returncode == 0, result.stderr
+    zones = {z["zone_id"]: z for z in json.loads(result.stdout)}
+    ghouta = zones["eastern-ghouta"]
+    assert {"zone_id", "name", "status", "agreements", "violations"} <= set(ghouta)
+    assert "cairo-eastern-ghouta-2017" in ghouta["agreements"]
+    assert ghouta["status"] in ("holding", "violated") and ghouta["name"] == "Eastern Ghouta"
+    assert "daraa-al-balad" not in zones  # not a zone in 2017
+
+
+def test_status_text_and_window_and_bad_date():
+    result = dezmap("status", "--date", "2021-08-15T20:00", "--window-days", "2")
+    assert result.returncode == 0
+    assert "Status at 15 August 2021, 20:00 Damascus time (window 2 days" in result.stdout
+    assert re.search(r"daraa-al-balad\s+violated", result.stdout)
+    bad = dezmap("status", "--date", "15/08/2021")
+    assert bad.returncode == 2 and "neither a date" in bad.stderr
+
+
+def test_metrics_shows_daraa_truce_violated_within_hours():
+    import json
+
+    text = dezmap("metrics", "--agreement", "daraa-al-balad-truce-2021-08")
+    assert text.returncode == 0
+    assert "first violation v-20210814-tareeq-al-sad (bundled): 0 to 24 hours after entry into force" in text.stdout
+    rows = json.loads(dezmap("metrics", "--json").stdout, parse_constant=lambda c: 1 / 0)
+    assert any(r["effective_to"] is None for r in rows)  # open-ended: null, not NaN
+    truce = next(r for r in rows if r["agreement_id"] == "daraa-al-balad-truce-2021-08")
+    assert truce["hours_to_first_violation"] == 0 and truce["hours_to_first_violation_max"] <= 24
+    assert dezmap("metrics", "--agreement", "nope").returncode == 2
+
+
+def test_metrics_zone_series_csv():
+    result = dezmap("metrics", "--zone", "daraa-al-balad")
+    lines = result.stdout.strip().split("\n")
+    assert lines[0] == "date,incidents,imprecise,status,agreements,version_id"
+    assert any(line.startswith("2021-08-14,2,0,violated,1,") for line in lines)
+    assert dezmap("metrics", "--zone", "atlantis").returncode == 2
+
+
+def test_import_then_status_counts_and_names_data_sets(data_copy):
+    needs = REALDATA / "events" / "ucdp_ged_syria_SAMPLE_zone_districts.csv"
+    if not needs.exists():
+        pytest.skip("shared real data absent")
+    result = dezmap("import", "ucdp", str(needs), "--data", str(data_copy), "--no-progress")
+    assert result.returncode == 0, result.stderr
+    assert "imported 1334 of 1334 rows" in result.stdout
+    out = data_copy / "imported" / "ucdp-ged-syria-sample-zone-districts.parquet"
+    assert out.is_file()
+    both = dezmap("status", "--date", "2017-08-20", "--data", str(data_copy), "--json")
+    only = dezmap("status", "--date", "2017-08-20", "--data", str(data_copy), "--json",
+                  "--datasets", "bundled")
+    import json
+
+    count = {z["zone_id"]: z["violations"] for z in json.loads(both.stdout)}
+    bundled = {z["zone_id"]: z["violations"] for z in json.loads(only.stdout)}
+    assert count["eastern-ghouta"] > bundled["eastern-ghouta"]
+    unknown = dezmap("status", "--date", "2017-08-20", "--data", str(data_copy), "--datasets", "acled")
+    assert unknown.returncode == 2 and "the data sets are: bundled, ucdp-ged" in unknown.stderr
+
+
+def test_import_errors_exit_1_and_write_nothing(tmp_path, data_copy):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    result = dezmap("import", "acled", str(empty), "--data", str(data_copy))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert not (data_copy / "imported").exists()
+    assert dezmap("import", "gdelt", str(empty)).returncode == 2
+
+
+def test_output_piped_to_a_closed_reader_is_not_an_error():
+    result = subprocess.run(f"{DEZMAP} metrics | head -1", shell=True, capture_output=True,
+                            text=True, cwd=ROOT)
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
