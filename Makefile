@@ -2,7 +2,8 @@
 #   make run    set up, then start the app on http://localhost:8501 with the bundled data
 #   make test   set up (browser included), then run the whole test suite
 # Everything is installed from the project's own files: Python packages from uv.lock (with uv,
-# itself pinned and installed from PyPI), Chromium from Debian's packages for browser tests.
+# itself pinned and installed from PyPI), Leaflet and its plugins from the npm registry as pinned
+# in package-lock.json (by geo/assets.py, no Node needed), Chromium from Debian's packages.
 
 PYTHON ?= python3
 UV_VERSION := 0.13.9
@@ -22,7 +23,11 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --python $(PYTHON)
 	touch $@
 
-setup: $(VENV)/.synced
+static/vendor/.installed: package-lock.json geo/assets.py | $(VENV)/.synced
+	$(PY) -m geo.assets
+	touch $@
+
+setup: $(VENV)/.synced static/vendor/.installed
 
 browser:
 	scripts/ensure-chromium

@@ -1,0 +1,123 @@
+"""Vendored map assets (geo.assets): pinned, verified, served locally, never from a CDN."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import tarfile
+
+import folium
+import folium.plugins
+import pytest
+
+from geo import assets
+from geo.assets import AssetError, install, local_address, localize
+
+
+def test_every_vendored_file_is_installed():
+    assert assets.missing() == [], "run `python -m geo.assets` (make does)"
+
+
+@pytest.mark.parametrize(
+    "url,expected",
+    [
+        (
+            "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js",
+            "/app/static/vendor/leaflet/leaflet.js",
+        ),
+        (
+            "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css",
+            "/app/static/vendor/leaflet.markercluster/MarkerCluster.Default.css",
+        ),
+        (
+            "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.min.js",
+            "/app/static/vendor/leaflet.fullscreen/Control.FullScreen.js",
+        ),
+        ("https://code.jquery.com/jquery-3.7.1.min.js", None),
+    ],
+)
+def test_cdn_addresses_map_to_local_copies_or_are_dropped(url, expected):
+    assert local_address(url) == expected
+
+
+def test_unknown_cdn_address_is_refused():
+    with pytest.raises(AssetError, match="must not load anything from a CDN"):
+        local_address("https://unpkg.com/some-plugin@1/plugin.js")
+
+
+def test_localize_leaves_no_remote_address_in_a_map():
+    m = folium.Map(tiles=None)
+    folium.plugins.Fullscreen().add_to(m)
+    folium.plugins.FastMarkerCluster([[33.5, 36.3]]).add_to(m)
+    localize(m)
+    html = m.get_root().render()
+    assert "cdn" not in html and "https://" not in html
+    assert "/app/static/vendor/leaflet/leaflet.js" in html
+    assert "Control.FullScreen.js" in html and "leaflet.markercluster.js" in html
+    other = folium.Map(tiles=None)  # class defaults untouched
+    assert any("cdn.jsdelivr.net" in url for _, url in other.default_js)
+
+
+def fake_package(tmp_path, files):
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as archive:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"package/{name}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    path = tmp_path / "pkg.tgz"
+    path.write_bytes(out.getvalue())
+    integrity = "sha512-" + base64.b64encode(hashlib.sha512(out.getvalue()).digest()).decode()
+    return path, integrity
+
+
+def test_install_verifies_integrity_and_extracts_only_the_listed_files(tmp_path, monkeypatch):
+    tarball, integrity = fake_package(tmp_path, {"a.js": "ok", "extra.js": "unused"})
+    monkeypatch.setattr(assets, "FILES", {"demo": {"a.js": "a.js"}})
+    lock = tmp_path / "package-lock.json"
+    lock.write_text(
+        json.dumps(
+            {
+                "packages": {
+                    "node_modules/demo": {
+                        "version": "1.0.0",
+                        "integrity": integrity,
+                        "resolved": tarball.as_uri(),
+                    }
+                }
+            }
+        )
+    )
+    vendor = tmp_path / "vendor"
+    assert install(vendor, lock) == ["demo@1.0.0"]
+    assert (vendor / "demo" / "a.js").read_text() == "ok"
+    assert not (vendor / "demo" / "extra.js").exists()
+    assert install(vendor, lock) == []  # up to date
+
+    bad = integrity[:-8] + "AAAAAAA="
+    lock.write_text(
+        json.dumps(
+            {
+                "packages": {
+                    "node_modules/demo": {
+                        "version": "1.0.1",
+                        "integrity": bad,
+                        "resolved": tarball.as_uri(),
+                    }
+                }
+            }
+        )
+    )
+    with pytest.raises(AssetError, match="does not match package-lock.json"):
+        install(tmp_path / "other", lock)
+    assert not (tmp_path / "other").exists()
+
+
+def test_lock_must_pin_every_package(tmp_path):
+    lock = tmp_path / "package-lock.json"
+    lock.write_text(json.dumps({"packages": {}}))
+    with pytest.raises(AssetError, match="does not pin leaflet"):
+        assets.locked_packages(lock)
