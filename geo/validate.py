@@ -71,6 +71,9 @@ class ZonesCheck:
     kind: FileKind
     versions: list[ZoneVersion] = field(default_factory=list)
     features: list[FeatureInfo] = field(default_factory=list)
+    #: Zones with a version that could not be read: checks that depend on their outlines are
+    #: skipped, so that one mistake is not reported again for every record in the zone.
+    broken_zone_ids: set[str] = field(default_factory=set)
 
 
 def check_zones_text(
@@ -108,6 +111,12 @@ def check_zones_text(
     if kind == "zones":
         result.versions = _check_zone_properties(features, path, report)
         _check_versions(result.versions, features, path, report)
+        parsed = {v.feature for v in result.versions}
+        result.broken_zone_ids = {
+            str(info.properties.get("zone_id"))
+            for info in features
+            if info.properties and info.index not in parsed and info.properties.get("zone_id")
+        }
     return result
 
 
@@ -767,15 +776,23 @@ def _check_region(r: _RowReader, lon: float, lat: float) -> None:
 
 
 def check_violation_zones(
-    violations: list[dict[str, Any]], versions: list[ZoneVersion], path: str, report: Report
+    violations: list[dict[str, Any]],
+    versions: list[ZoneVersion],
+    path: str,
+    report: Report,
+    *,
+    skip: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> None:
-    """Check that each violation lies in the zone it names, as that zone was on the day."""
+    """Check that each violation lies in the zone it names, as that zone was on the day.
+
+    Zones in ``skip`` (those with a version that could not be read) are not checked.
+    """
     by_zone: dict[str, list[ZoneVersion]] = {}
     for v in versions:
         by_zone.setdefault(v.zone_id, []).append(v)
     for rec in violations:
         zone_id = rec["zone_id"]
-        if not zone_id or zone_id not in by_zone:
+        if not zone_id or zone_id not in by_zone or zone_id in skip:
             continue
         where = f"row {rec['row']}, column zone_id"
         day = rec["occurred"].astimezone(schema.DAMASCUS).date()
@@ -941,6 +958,7 @@ def _validate_files(
             continue
         loaded.append((kind, shown, data))  # type: ignore[arg-type]
     zone_versions: list[ZoneVersion] = []
+    broken: set[str] = set()
     have_zones = False
     for kind, shown, data in loaded:
         if kind in (None, "zones", "layer"):
@@ -951,6 +969,7 @@ def _validate_files(
             if check.kind == "zones":
                 have_zones = True
                 zone_versions.extend(check.versions)
+                broken |= check.broken_zone_ids
                 if result.zones is None:
                     result.zones = check
     if not have_zones and reference_zones is not None:
@@ -960,13 +979,13 @@ def _validate_files(
             text, str(reference_zones), ref_report, kind="zones"
         ).versions
         have_zones = True
-    zone_ids = {v.zone_id for v in zone_versions} if have_zones else None
+    zone_ids = ({v.zone_id for v in zone_versions} | broken) if have_zones else None
     for kind, shown, data in loaded:
         if kind == "agreements":
             result.agreements += check_agreements_bytes(data, shown, report, zone_ids=zone_ids)
         elif kind == "violations":
             records = check_violations_bytes(data, shown, report, zone_ids=zone_ids)
-            check_violation_zones(records, zone_versions, shown, report)
+            check_violation_zones(records, zone_versions, shown, report, skip=broken)
             result.violations += records
     return result
 

@@ -414,3 +414,14 @@ def test_unknown_file_kind(tmp_path):
         "cannot tell what this file holds"
         in only(validate_paths([other]).report, "unknown-kind").message
     )
+
+
+def test_one_broken_zone_version_is_reported_once_not_for_every_record(tmp_path):
+    folder = write_dataset(
+        tmp_path / "d",
+        [zone_feature(valid_from="2017-02-30")],
+        [AGREEMENT],
+        [VIOLATION, dict(VIOLATION, violation_id="v-2")],
+    )
+    report = validate_dataset(folder).report
+    assert [p.code for p in report.errors] == ["bad-date"]
