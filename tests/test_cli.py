@@ -180,7 +180,10 @@ def test_metrics_shows_daraa_truce_violated_within_hours():
 
     text = dezmap("metrics", "--agreement", "daraa-al-balad-truce-2021-08")
     assert text.returncode == 0
-    assert "first violation v-20210814-tareeq-al-sad (bundled): 0 to 24 hours after entry into force" in text.stdout
+    assert (
+        "first violation v-20210814-tareeq-al-sad (bundled): 0 to 24 hours after entry into force"
+        in text.stdout
+    )
     rows = json.loads(dezmap("metrics", "--json").stdout, parse_constant=lambda c: 1 / 0)
     assert any(r["effective_to"] is None for r in rows)  # open-ended: null, not NaN
     truce = next(r for r in rows if r["agreement_id"] == "daraa-al-balad-truce-2021-08")
@@ -206,14 +209,24 @@ def test_import_then_status_counts_and_names_data_sets(data_copy):
     out = data_copy / "imported" / "ucdp-ged-syria-sample-zone-districts.parquet"
     assert out.is_file()
     both = dezmap("status", "--date", "2017-08-20", "--data", str(data_copy), "--json")
-    only = dezmap("status", "--date", "2017-08-20", "--data", str(data_copy), "--json",
-                  "--datasets", "bundled")
+    only = dezmap(
+        "status",
+        "--date",
+        "2017-08-20",
+        "--data",
+        str(data_copy),
+        "--json",
+        "--datasets",
+        "bundled",
+    )
     import json
 
     count = {z["zone_id"]: z["violations"] for z in json.loads(both.stdout)}
     bundled = {z["zone_id"]: z["violations"] for z in json.loads(only.stdout)}
     assert count["eastern-ghouta"] > bundled["eastern-ghouta"]
-    unknown = dezmap("status", "--date", "2017-08-20", "--data", str(data_copy), "--datasets", "acled")
+    unknown = dezmap(
+        "status", "--date", "2017-08-20", "--data", str(data_copy), "--datasets", "acled"
+    )
     assert unknown.returncode == 2 and "the data sets are: bundled, ucdp-ged" in unknown.stderr
 
 
@@ -227,6 +240,7 @@ def test_import_errors_exit_1_and_write_nothing(tmp_path, data_copy):
 
 
 def test_output_piped_to_a_closed_reader_is_not_an_error():
-    result = subprocess.run(f"{DEZMAP} metrics | head -1", shell=True, capture_output=True,
-                            text=True, cwd=ROOT)
+    result = subprocess.run(
+        f"{DEZMAP} metrics | head -1", shell=True, capture_output=True, text=True, cwd=ROOT
+    )
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr

@@ -325,13 +325,17 @@ def test_bundled_pax_citations_win_over_imported_pax_rows(data_copy):
     from geo.io import load_dataset
 
     root = needs_realdata()
-    run_import("pax", root / "agreements" / "pax_v6_syria_slim.csv",
-               data_copy / "imported" / "pax.parquet", progress=False)
+    run_import(
+        "pax",
+        root / "agreements" / "pax_v6_syria_slim.csv",
+        data_copy / "imported" / "pax.parquet",
+        progress=False,
+    )
     agreements = load_agreements(data_copy, load_dataset(data_copy).agreements)
     ids = set(agreements["agreement_id"])
-    assert "astana-deescalation-memorandum-2017" in ids   # bundled, cites PA-X 2093
+    assert "astana-deescalation-memorandum-2017" in ids  # bundled, cites PA-X 2093
     assert "pax-2093" not in ids
-    assert "pax-1018" in ids                                # not described by a bundled record
+    assert "pax-1018" in ids  # not described by a bundled record
     assert agreements["agreement_id"].is_unique
 
 
@@ -341,8 +345,12 @@ def test_load_timeline_and_restrict(data_copy):
     from geo.importers import run_import
 
     root = needs_realdata()
-    run_import("ucdp", root / "events" / "ucdp_ged_syria_SAMPLE_zone_districts.csv",
-               data_copy / "imported" / "ucdp.parquet", progress=False)
+    run_import(
+        "ucdp",
+        root / "events" / "ucdp_ged_syria_SAMPLE_zone_districts.csv",
+        data_copy / "imported" / "ucdp.parquet",
+        progress=False,
+    )
     timeline = load_timeline(data_copy)
     assert dataset_names(timeline) == ["bundled", "ucdp"]
     only_bundled, mask = restrict(timeline, ["bundled"])

@@ -49,8 +49,14 @@ def test_unknown_agreement_suggests_the_right_id(bundled):
 def test_every_agreement_has_a_row(bundled):
     table = agreement_metrics(bundled)
     assert len(table) == len(bundled.agreements.frame)
-    assert {"hours_to_first_violation", "per_30_days_before", "per_30_days_after",
-            "longest_quiet_days", "by_kind", "by_perpetrator"} <= set(table.columns)
+    assert {
+        "hours_to_first_violation",
+        "per_30_days_before",
+        "per_30_days_after",
+        "longest_quiet_days",
+        "by_kind",
+        "by_perpetrator",
+    } <= set(table.columns)
 
 
 def test_rates_quiet_period_and_counts(tmp_path):
@@ -77,8 +83,11 @@ def test_rates_quiet_period_and_counts(tmp_path):
 
 
 def test_agreement_never_violated(tmp_path):
-    timeline = make_folder(tmp_path, [agreement_row("quiet", "2017-03-01", "2017-03-11")],
-                           [violation_row("v-later", "2017-05-01")])
+    timeline = make_folder(
+        tmp_path,
+        [agreement_row("quiet", "2017-03-01", "2017-03-11")],
+        [violation_row("v-later", "2017-05-01")],
+    )
     row = one(timeline, "quiet")
     assert row["first_violation"] is None and row["hours_to_first_violation"] is None
     assert row["longest_quiet_days"] == 10
@@ -88,8 +97,11 @@ def test_zone_daily_series(tmp_path):
     timeline = make_folder(
         tmp_path,
         [agreement_row("truce", "2017-03-01", "2017-04-01", outcome="expired")],
-        [violation_row("v-1", "2017-03-10"), violation_row("v-2", "2017-03-10"),
-         violation_row("v-month", "2017-05-01", precision="month")],
+        [
+            violation_row("v-1", "2017-03-10"),
+            violation_row("v-2", "2017-03-10"),
+            violation_row("v-month", "2017-05-01", precision="month"),
+        ],
     )
     series = zone_daily(timeline, "ghouta").set_index("date")
     assert series.index[0] == dt.date(2017, 1, 1)

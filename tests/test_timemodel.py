@@ -24,26 +24,42 @@ from tests.conftest import DATA, csv_text, write_zones, zone_feature
 
 BIG = [[36.30, 33.50], [36.50, 33.50], [36.50, 33.65], [36.30, 33.65], [36.30, 33.50]]
 SMALL = [[36.38, 33.55], [36.43, 33.55], [36.43, 33.60], [36.38, 33.60], [36.38, 33.55]]
-IN_SMALL = (33.57, 36.40)   # lat, lon: inside both outlines
+IN_SMALL = (33.57, 36.40)  # lat, lon: inside both outlines
 IN_BIG_ONLY = (33.52, 36.32)  # inside the first outline only
 OUTSIDE = (35.93, 36.63)  # Idlib city: in no zone of this folder
 
 
 def agreement_row(agreement_id, start, end="", zone="ghouta", outcome="held"):
     return {
-        "agreement_id": agreement_id, "title": agreement_id, "kind": "truce",
-        "signed": start[:10], "effective_from": start, "effective_to": end,
-        "zone_ids": zone, "parties": "a;b", "terms": "t", "outcome": outcome,
+        "agreement_id": agreement_id,
+        "title": agreement_id,
+        "kind": "truce",
+        "signed": start[:10],
+        "effective_from": start,
+        "effective_to": end,
+        "zone_ids": zone,
+        "parties": "a;b",
+        "terms": "t",
+        "outcome": outcome,
         "source": "Test fixture, 2017-01-01, https://example.org/fixture",
     }
 
 
-def violation_row(violation_id, occurred, where=IN_SMALL, precision="day", location="town", kind="shelling"):
+def violation_row(
+    violation_id, occurred, where=IN_SMALL, precision="day", location="town", kind="shelling"
+):
     return {
-        "violation_id": violation_id, "occurred": occurred, "date_precision": precision,
-        "lat": str(where[0]), "lon": str(where[1]), "location_precision": location,
-        "place": "somewhere", "kind": kind, "alleged_perpetrator": "unknown",
-        "summary": "s", "source": "Test fixture, 2017-01-01, https://example.org/fixture",
+        "violation_id": violation_id,
+        "occurred": occurred,
+        "date_precision": precision,
+        "lat": str(where[0]),
+        "lon": str(where[1]),
+        "location_precision": location,
+        "place": "somewhere",
+        "kind": kind,
+        "alleged_perpetrator": "unknown",
+        "summary": "s",
+        "source": "Test fixture, 2017-01-01, https://example.org/fixture",
     }
 
 
@@ -75,24 +91,29 @@ def story(tmp_path):
     agreement from 1 September 2017, open-ended."""
     return make_folder(
         tmp_path,
-        [agreement_row("first", "2017-03-01T12:00+02:00", "2017-06-01", outcome="expired"),
-         agreement_row("second", "2017-09-01")],
+        [
+            agreement_row("first", "2017-03-01T12:00+02:00", "2017-06-01", outcome="expired"),
+            agreement_row("second", "2017-09-01"),
+        ],
         [violation_row("v-1", "2017-03-18"), violation_row("v-old", "2017-02-20")],
     )
 
 
-@pytest.mark.parametrize("at,expected,agreements,violations", [
-    ("2016-12-31", None, (), 0),                  # the zone does not exist yet
-    ("2017-02-21", "none", (), 1),                # incidents, but no agreement: none
-    ("2017-03-01T11:59+02:00", "none", (), 0),
-    ("2017-03-01T12:00+02:00", "holding", ("first",), 0),  # the 20 Feb incident predates it
-    ("2017-03-20", "violated", ("first",), 1),
-    ("2017-03-25", "violated", ("first",), 1),    # window 18-24 March
-    ("2017-03-26", "holding", ("first",), 0),     # window 19-25 March: past the 18th
-    ("2017-07-01", "lapsed", (), 0),              # expired, nothing replaced it
-    ("2017-09-01", "holding", ("second",), 0),    # open-ended successor
-    ("2025-01-01", "holding", ("second",), 0),
-])
+@pytest.mark.parametrize(
+    "at,expected,agreements,violations",
+    [
+        ("2016-12-31", None, (), 0),  # the zone does not exist yet
+        ("2017-02-21", "none", (), 1),  # incidents, but no agreement: none
+        ("2017-03-01T11:59+02:00", "none", (), 0),
+        ("2017-03-01T12:00+02:00", "holding", ("first",), 0),  # the 20 Feb incident predates it
+        ("2017-03-20", "violated", ("first",), 1),
+        ("2017-03-25", "violated", ("first",), 1),  # window 18-24 March
+        ("2017-03-26", "holding", ("first",), 0),  # window 19-25 March: past the 18th
+        ("2017-07-01", "lapsed", (), 0),  # expired, nothing replaced it
+        ("2017-09-01", "holding", ("second",), 0),  # open-ended successor
+        ("2025-01-01", "holding", ("second",), 0),
+    ],
+)
 def test_each_status_transition(story, at, expected, agreements, violations):
     row = status(story, at)
     if expected is None:
@@ -123,15 +144,19 @@ def test_filter_mask_drops_incidents(story):
 
 
 def test_incident_is_matched_to_the_outline_of_its_own_date(tmp_path):
-    timeline = make_folder(tmp_path, [agreement_row("a", "2017-01-01")], [
-        violation_row("v-2017", "2017-06-01", where=IN_BIG_ONLY),
-        violation_row("v-2018", "2018-06-01", where=IN_BIG_ONLY),
-        violation_row("v-small", "2018-06-01", where=IN_SMALL),
-        violation_row("v-out", "2017-06-01", where=OUTSIDE),
-    ])
+    timeline = make_folder(
+        tmp_path,
+        [agreement_row("a", "2017-01-01")],
+        [
+            violation_row("v-2017", "2017-06-01", where=IN_BIG_ONLY),
+            violation_row("v-2018", "2018-06-01", where=IN_BIG_ONLY),
+            violation_row("v-small", "2018-06-01", where=IN_SMALL),
+            violation_row("v-out", "2017-06-01", where=OUTSIDE),
+        ],
+    )
     notes = annotate_incidents(timeline).set_index("violation_id")
     assert notes.loc["v-2017", "zones"] == ("ghouta",)
-    assert notes.loc["v-2018", "zones"] == ()          # same place, after the zone shrank
+    assert notes.loc["v-2018", "zones"] == ()  # same place, after the zone shrank
     assert notes.loc["v-small", "zones"] == ("ghouta",)
     assert notes.loc["v-out", "outside_zones"] and notes.loc["v-2018", "outside_zones"]
     assert len(notes) == 4  # incidents outside every zone are kept
@@ -140,8 +165,11 @@ def test_incident_is_matched_to_the_outline_of_its_own_date(tmp_path):
 def test_eastern_ghouta_2017_outline_versus_2018_pocket_on_bundled_data():
     ds = load_dataset(DATA)
     towns = {"harasta": (33.558370, 36.364003), "duma": (33.569859, 36.399142)}
-    rows = [violation_row(f"v-{name}-{day}", day, where=where)
-            for name, where in towns.items() for day in ("2017-08-01", "2018-04-05")]
+    rows = [
+        violation_row(f"v-{name}-{day}", day, where=where)
+        for name, where in towns.items()
+        for day in ("2017-08-01", "2018-04-05")
+    ]
     report = Report()
     text = csv_text(list(schema.VIOLATION_COLUMNS), rows)
     incidents = violations_frame(check_violations_bytes(text.encode(), "extra.csv", report))
@@ -149,7 +177,7 @@ def test_eastern_ghouta_2017_outline_versus_2018_pocket_on_bundled_data():
     timeline = build_timeline(ds.zones, ds.agreements, incidents)
     zones = annotate_incidents(timeline).set_index("violation_id")["zones"]
     assert "eastern-ghouta" in zones["v-harasta-2017-08-01"]
-    assert "eastern-ghouta" not in zones["v-harasta-2018-04-05"]   # Douma was all that was left
+    assert "eastern-ghouta" not in zones["v-harasta-2018-04-05"]  # Douma was all that was left
     assert "eastern-ghouta" in zones["v-duma-2018-04-05"]
     assert all("syria-nationwide" in z for z in zones)
 
@@ -159,12 +187,16 @@ def test_eastern_ghouta_2017_outline_versus_2018_pocket_on_bundled_data():
 
 def test_violation_before_a_noon_ceasefire_on_its_first_day_is_not_a_violation_of_it(tmp_path):
     # The Cairo agreement took effect at 12:00 Damascus time (UTC+3) on 22 July 2017.
-    timeline = make_folder(tmp_path, [agreement_row("cairo", "2017-07-22T12:00+03:00")], [
-        violation_row("v-1130", "2017-07-22T11:30+03:00", precision="hour"),
-        violation_row("v-1230", "2017-07-22T12:30+03:00", precision="hour"),
-        # the same instants written in UTC: 08:30Z is 11:30 in Damascus
-        violation_row("v-0830z", "2017-07-22T08:30Z", precision="hour"),
-    ])
+    timeline = make_folder(
+        tmp_path,
+        [agreement_row("cairo", "2017-07-22T12:00+03:00")],
+        [
+            violation_row("v-1130", "2017-07-22T11:30+03:00", precision="hour"),
+            violation_row("v-1230", "2017-07-22T12:30+03:00", precision="hour"),
+            # the same instants written in UTC: 08:30Z is 11:30 in Damascus
+            violation_row("v-0830z", "2017-07-22T08:30Z", precision="hour"),
+        ],
+    )
     pairs = incident_agreements(timeline)
     ids = timeline.incidents["violation_id"].to_numpy()
     violated = {ids[i] for i in pairs.loc[pairs["agreement_id"] == "cairo", "incident"]}
@@ -177,8 +209,11 @@ def test_violation_before_a_noon_ceasefire_on_its_first_day_is_not_a_violation_o
 
 
 def test_day_precision_report_on_the_first_day_is_only_possibly_a_violation(tmp_path):
-    timeline = make_folder(tmp_path, [agreement_row("cairo", "2017-07-22T12:00+03:00")],
-                           [violation_row("v-day", "2017-07-22")])
+    timeline = make_folder(
+        tmp_path,
+        [agreement_row("cairo", "2017-07-22T12:00+03:00")],
+        [violation_row("v-day", "2017-07-22")],
+    )
     pairs = incident_agreements(timeline)
     assert list(pairs["certain"]) == [False]
     row = status(timeline, "2017-07-22T18:00+03:00")
@@ -186,12 +221,16 @@ def test_day_precision_report_on_the_first_day_is_only_possibly_a_violation(tmp_
 
 
 def test_open_ended_and_expired_agreements(tmp_path):
-    timeline = make_folder(tmp_path, [
-        agreement_row("expired", "2017-01-01", "2017-02-01", outcome="expired"),
-        agreement_row("open", "2017-01-15"),
-    ], [violation_row("v-late", "2017-12-01")])
+    timeline = make_folder(
+        tmp_path,
+        [
+            agreement_row("expired", "2017-01-01", "2017-02-01", outcome="expired"),
+            agreement_row("open", "2017-01-15"),
+        ],
+        [violation_row("v-late", "2017-12-01")],
+    )
     assert status(timeline, "2017-01-20")["agreements"] == ("expired", "open")
-    assert status(timeline, "2017-02-01")["agreements"] == ("open",)   # the end is exclusive
+    assert status(timeline, "2017-02-01")["agreements"] == ("open",)  # the end is exclusive
     pairs = incident_agreements(timeline)
     assert list(pairs["agreement_id"]) == ["open"]
 
@@ -207,11 +246,15 @@ def test_status_cli_date_without_offset_is_damascus_time():
 
 
 def test_imprecise_position_and_date_are_flagged_not_treated_as_exact(tmp_path):
-    timeline = make_folder(tmp_path, [agreement_row("a", "2017-01-01")], [
-        violation_row("v-exact", "2017-05-01T10:00+03:00", precision="hour", location="exact"),
-        violation_row("v-district", "2017-05-01", location="district"),
-        violation_row("v-month", "2017-12-01", precision="month"),
-    ])
+    timeline = make_folder(
+        tmp_path,
+        [agreement_row("a", "2017-01-01")],
+        [
+            violation_row("v-exact", "2017-05-01T10:00+03:00", precision="hour", location="exact"),
+            violation_row("v-district", "2017-05-01", location="district"),
+            violation_row("v-month", "2017-12-01", precision="month"),
+        ],
+    )
     notes = annotate_incidents(timeline).set_index("violation_id")
     assert not notes.loc["v-exact", "imprecise_location"]
     assert notes.loc["v-district", "imprecise_location"]
@@ -222,9 +265,13 @@ def test_imprecise_position_and_date_are_flagged_not_treated_as_exact(tmp_path):
 
 
 def test_interval_across_a_boundary_change_matches_one_version_and_is_flagged(tmp_path):
-    timeline = make_folder(tmp_path, [agreement_row("a", "2017-01-01")], [
-        violation_row("v-week", "2017-12-29", precision="week"),   # 29 Dec to 5 Jan
-    ])
+    timeline = make_folder(
+        tmp_path,
+        [agreement_row("a", "2017-01-01")],
+        [
+            violation_row("v-week", "2017-12-29", precision="week"),  # 29 Dec to 5 Jan
+        ],
+    )
     assert len(timeline.matches) == 1
     assert timeline.matches.spans_versions.tolist() == [True]
     first = timeline.zones.versions.loc[timeline.matches.version[0], "valid_from"]
@@ -232,8 +279,11 @@ def test_interval_across_a_boundary_change_matches_one_version_and_is_flagged(tm
 
 
 def test_month_precision_counts_in_every_window_it_overlaps(tmp_path):
-    timeline = make_folder(tmp_path, [agreement_row("a", "2017-01-01")],
-                           [violation_row("v-aug", "2017-08-01", precision="month")])
+    timeline = make_folder(
+        tmp_path,
+        [agreement_row("a", "2017-01-01")],
+        [violation_row("v-aug", "2017-08-01", precision="month")],
+    )
     for day in ("2017-08-03", "2017-08-20", "2017-09-05"):
         row = status(timeline, day)
         assert row["status"] == "violated" and row["uncertain"] == 1, day
@@ -255,8 +305,8 @@ def test_join_matches_nested_zones_and_keeps_outside_incidents():
     index = ZoneIndex.from_zones(ds.zones)
     matches = join_incidents(ds.violations, index)
     per_incident = np.bincount(matches.incident, minlength=len(ds.violations))
-    assert per_incident.min() >= 1          # every bundled incident is in the national extent
-    assert per_incident.max() == 2          # a local zone nested in the national one
+    assert per_incident.min() >= 1  # every bundled incident is in the national extent
+    assert per_incident.max() == 2  # a local zone nested in the national one
     assert not outside_every_zone(matches, len(ds.violations)).any()
     for code in range(len(index.zone_ids)):
         part = matches.of_zone(code)
@@ -269,10 +319,16 @@ def test_join_agrees_with_geopandas_sjoin_on_bundled_data():
     ds = load_dataset(DATA)
     index = ZoneIndex.from_zones(ds.zones)
     matches = join_incidents(ds.violations, index)
-    ours = {(int(i), index.versions.at[int(v), "version_id"])
-            for i, v in zip(matches.incident, matches.version, strict=True)}
+    ours = {
+        (int(i), index.versions.at[int(v), "version_id"])
+        for i, v in zip(matches.incident, matches.version, strict=True)
+    }
     joined = gpd.sjoin(ds.violations, index.versions, predicate="intersects")
-    overlap = (joined["occurred"] < joined["valid_to"].fillna(pd.Timestamp.max.tz_localize("UTC"))) & (
-        joined["occurred_end"] > joined["valid_from"])
-    theirs = {(int(i), v) for i, v in zip(joined.index[overlap], joined.loc[overlap, "version_id"], strict=True)}
+    overlap = (
+        joined["occurred"] < joined["valid_to"].fillna(pd.Timestamp.max.tz_localize("UTC"))
+    ) & (joined["occurred_end"] > joined["valid_from"])
+    theirs = {
+        (int(i), v)
+        for i, v in zip(joined.index[overlap], joined.loc[overlap, "version_id"], strict=True)
+    }
     assert ours == theirs
