@@ -293,3 +293,34 @@ def load_dataset(data_dir: str | Path | None = None) -> Dataset:
         violations=violations_frame(checked.violations),
         report=checked.report,
     )
+
+
+# --- reference layers ------------------------------------------------------------------------
+
+
+def read_layer(path: str | Path) -> tuple[gpd.GeoDataFrame, Report]:
+    """Read a polygon GeoJSON file as a reference layer (administrative boundaries).
+
+    The file gets every GeoJSON and geometry check (not the zone rules). Returns the layer
+    (feature properties as columns) and the report, whose warnings (winding, a legacy ``crs``)
+    do not stop it.
+
+    Raises
+    ------
+    GeometryError
+        If the file has errors.
+    """
+    from geo.errors import GeometryError
+
+    shown = str(path)
+    report = Report()
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GeometryError(f"{shown}: cannot be read: {exc}") from None
+    check = check_zones_text(text, shown, report, kind="layer")
+    _raise_if_errors(report, shown, GeometryError)
+    rows = [dict(info.properties or {}) for info in check.features]
+    frame = pd.DataFrame(rows) if rows else pd.DataFrame(index=range(len(check.features)))
+    geometry = [info.geometry for info in check.features]
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=CRS), report

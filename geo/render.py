@@ -1,0 +1,632 @@
+"""Rendering to folium: a base map, zones coloured by status, incidents styled by kind.
+
+A map is built in two parts so that the app can move through time without rebuilding it:
+:func:`base_map` (background, reference layers, controls; the same at every instant) and
+:func:`dynamic_layers` (zones and incidents at one instant, as feature groups that
+streamlit-folium swaps in place). :func:`snapshot_map` puts both together into one
+stand-alone map (exports, tests).
+
+Every string that comes from a data file is untrusted: it is HTML-escaped before it goes into
+a popup, tooltip or legend, links are only made from ``http``/``https`` addresses, and text
+embedded in scripts cannot close the script. Functions return folium objects and never display
+them.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import folium
+import folium.plugins
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from branca.element import MacroElement, Template
+
+from geo import schema
+from geo.assets import localize
+from geo.timemodel import Timeline
+
+Bounds = tuple[float, float, float, float]
+
+STATUS_COLORS = {
+    "none": "#8a8f98",
+    "holding": "#1a7f37",
+    "violated": "#c62828",
+    "lapsed": "#d97706",
+}
+STATUS_LABELS = {
+    "none": "No agreement in force",
+    "holding": "Holding: agreement in force, no incident in the window",
+    "violated": "Violated: incidents in the window",
+    "lapsed": "Lapsed: agreement ended, nothing replaced it",
+}
+KIND_COLORS = {
+    "shelling": "#b91c1c",
+    "airstrike": "#7c3aed",
+    "ground-assault": "#c2410c",
+    "clashes": "#a16207",
+    "siege": "#0f766e",
+    "obstruction": "#1d4ed8",
+    "sniping": "#be185d",
+    "detention": "#4d7c0f",
+    "bombing": "#9f1239",
+    "state-based-violence": "#92400e",
+    "non-state-violence": "#4338ca",
+    "one-sided-violence": "#be123c",
+}
+OTHER_KIND_COLOR = "#52525b"
+BASEMAPS = {
+    "none": None,
+    "osm": (
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+        "OpenStreetMap",
+    ),
+    "carto": (
+        "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+        '&copy; <a href="https://carto.com/attributions">CARTO</a>',
+        "CARTO light",
+    ),
+}
+BASEMAP_LABELS = {"none": "None (offline)", "osm": "OpenStreetMap", "carto": "CARTO light"}
+#: Above this many incidents in the window, markers are clustered and carry a short label only.
+DETAIL_LIMIT = 1500
+#: Popups list at most this many recent incidents per zone.
+POPUP_INCIDENTS = 8
+_URL = re.compile(r"https?://[^\s|]+")
+_COORD_DECIMALS = 5
+
+
+# --- escaping --------------------------------------------------------------------------------
+
+
+def esc(value: object) -> str:
+    """HTML-escape any value (None and NaN become an empty string)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def md_escape(value: object) -> str:
+    """Escape text for Streamlit's Markdown (titles, captions, messages): shown as typed."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", "" if value is None else str(value))
+
+
+def safe_href(url: str) -> str | None:
+    """An escaped ``href`` value for an http(s) address, or None for anything else."""
+    parsed = urlparse(url.strip())
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        return None
+    return html.escape(url.strip(), quote=True)
+
+
+def citations(source: str) -> list[tuple[str, str | None]]:
+    """Split a ``source`` cell into (label, url) pairs: ``Outlet, date, URL | PA-X 2093``."""
+    out = []
+    for part in str(source or "").split(" | "):
+        part = part.strip()
+        if not part:
+            continue
+        match = _URL.search(part)
+        url = match.group(0) if match else None
+        label = part[: match.start()].strip().rstrip(",;").strip() if match else part
+        out.append((label or (urlparse(url).netloc if url else part), url))
+    return out
+
+
+def source_links(source: str, limit: int = 3) -> str:
+    """The citations of a record as escaped HTML links (text where there is no safe URL)."""
+    items = []
+    for label, url in citations(source)[:limit]:
+        href = safe_href(url) if url else None
+        text = esc(label)
+        items.append(
+            f'<a href="{href}" target="_blank" rel="noopener noreferrer">{text}</a>'
+            if href
+            else text
+        )
+    return "; ".join(items)
+
+
+def script_json(value: object) -> str:
+    """JSON for embedding in a ``<script>``: ``</`` cannot end the script early."""
+    return json.dumps(value, ensure_ascii=False).replace("</", "<\\/").replace("<!--", "<\\!--")
+
+
+# --- popups ----------------------------------------------------------------------------------
+
+
+def _local_day(ts: pd.Timestamp | None, precision: str = "day") -> str:
+    if ts is None or pd.isna(ts):
+        return "open-ended"
+    local = ts.tz_convert(schema.DAMASCUS)
+    if precision in ("minute", "hour"):
+        return f"{local.day} {local:%b %Y, %H:%M}"
+    if precision == "month":
+        return f"{local:%B %Y}"
+    return f"{local.day} {local:%b %Y}"
+
+
+def zone_popup(
+    version: pd.Series, status: pd.Series, agreements: pd.DataFrame, incidents: pd.DataFrame
+) -> str:
+    """Escaped HTML for a zone's popup: names, status, agreements in force, recent incidents."""
+    color = STATUS_COLORS[status["status"]]
+    rows = [
+        f'<div class="dz-popup" data-zone="{esc(version["zone_id"])}">',
+        f"<h4>{esc(version['name'])}</h4>",
+        f'<div dir="rtl" lang="ar" class="dz-ar">{esc(version["name_ar"])}</div>',
+        f'<p><span class="dz-status" style="background:{color}">{esc(status["status"])}</span> '
+        f"{esc(STATUS_LABELS[status['status']])}</p>",
+    ]
+    if len(agreements):
+        rows.append("<b>Agreements in force</b><ul>")
+        for _, a in agreements.iterrows():
+            since = _local_day(a["effective_from"], a["date_precision"])
+            until = _local_day(a["effective_to"])
+            rows.append(
+                f"<li>{esc(a['title'])} <small>({since} to {until}; {esc(a['outcome'])})</small>"
+                f"<br><small>{source_links(a['source'])}</small></li>"
+            )
+        rows.append("</ul>")
+    elif status.get("last_ended"):
+        rows.append(f"<p>Last agreement: {esc(status['last_ended'])}</p>")
+    else:
+        rows.append("<p>No agreement in force.</p>")
+    if len(incidents):
+        total = len(incidents)
+        rows.append(f"<b>Incidents in the window ({total})</b><ul>")
+        for _, v in incidents.head(POPUP_INCIDENTS).iterrows():
+            rows.append(
+                f"<li>{_local_day(v['occurred'], v['date_precision'])}: {esc(v['kind'])}, "
+                f"{esc(v['alleged_perpetrator'])} <small>[{esc(v['dataset'])}] "
+                f"{source_links(v['source'], 1)}</small></li>"
+            )
+        if total > POPUP_INCIDENTS:
+            rows.append(f"<li>and {total - POPUP_INCIDENTS} more (see Records)</li>")
+        rows.append("</ul>")
+    rows.append(
+        f'<small class="dz-version">Outline {esc(version["version_id"])}, '
+        f"{esc(version['accuracy'])}</small></div>"
+    )
+    return "".join(rows)
+
+
+def incident_popup(v: pd.Series) -> str:
+    """Escaped HTML for one incident's popup."""
+    casualties = v.get("casualties")
+    killed = (
+        f"; {int(casualties)} killed" if casualties is not None and pd.notna(casualties) else ""
+    )
+    return (
+        f'<div class="dz-popup"><b>{esc(v["kind"])}</b> at {esc(v["place"])}<br>'
+        f"{_local_day(v['occurred'], v['date_precision'])} ({esc(v['date_precision'])} precision; "
+        f"place {esc(v['location_precision'])}){killed}<br>"
+        f"Alleged perpetrator: {esc(v['alleged_perpetrator'])}<br>"
+        f"<small>{esc(v['summary'])}</small><br><small>[{esc(v['dataset'])}] "
+        f"{source_links(v['source'])}</small></div>"
+    )
+
+
+# --- layers ----------------------------------------------------------------------------------
+
+
+def _geometry_json(geometry) -> dict:
+    from shapely import set_precision
+    from shapely.geometry import mapping
+
+    return mapping(set_precision(geometry, 10**-_COORD_DECIMALS))
+
+
+def zone_layer(
+    timeline: Timeline,
+    status: pd.DataFrame,
+    incidents: pd.DataFrame,
+    *,
+    focus: str | None = None,
+    name: str = "Zones",
+) -> folium.FeatureGroup:
+    """Zones existing at the instant, coloured by status, with popups and tooltips.
+
+    ``status`` comes from :func:`geo.timemodel.status_at`; ``incidents`` from
+    :func:`geo.timemodel.window_incidents` (with ``zone_id_matched``).
+    """
+    versions = timeline.zones.versions.set_index("version_id")
+    agreements = timeline.agreements.frame.set_index("agreement_id", drop=False)
+    features = []
+    ordered = status.assign(
+        _area=[versions.loc[v, "geometry"].area for v in status["version_id"]]
+    ).sort_values("_area", ascending=False)
+    for _, row in ordered.iterrows():
+        version = versions.loc[row["version_id"]]
+        version = pd.concat([version, pd.Series({"version_id": row["version_id"]})])
+        mine = incidents[incidents["zone_id_matched"] == row["zone_id"]]
+        popup = zone_popup(version, row, agreements.loc[list(row["agreements"])], mine)
+        tooltip = (
+            f"{esc(version['name'])} ({esc(row['status'])}, {int(row['violations'])} in window)"
+        )
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": _geometry_json(version["geometry"]),
+                "properties": {
+                    "zone_id": row["zone_id"],
+                    "status": row["status"],
+                    "nested": row["zone_id"] != "syria-nationwide",
+                    "focus": row["zone_id"] == focus,
+                    "popup": popup,
+                    "tooltip": tooltip,
+                },
+            }
+        )
+    group = folium.FeatureGroup(name=name, overlay=True, control=True)
+    if not features:
+        return group
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name=name,
+        style_function=_zone_style,
+        highlight_function=lambda f: {"weight": 4},
+        popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=420),
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True),
+        zoom_on_click=False,
+    ).add_to(group)
+    return group
+
+
+def _zone_style(feature: dict) -> dict:
+    props = feature["properties"]
+    color = STATUS_COLORS[props["status"]]
+    return {
+        "color": "#111827" if props["focus"] else color,
+        "weight": 3 if props["focus"] else (2 if props["nested"] else 1.5),
+        "fillColor": color,
+        "fillOpacity": 0.45 if props["nested"] else 0.08,
+        "dashArray": None if props["nested"] else "6 4",
+        "className": f"dz-zone dz-zone-{props['zone_id']} dz-status-{props['status']}",
+    }
+
+
+def kind_color(kind: str) -> str:
+    """The marker colour of an incident kind."""
+    return KIND_COLORS.get(kind, OTHER_KIND_COLOR)
+
+
+def incident_layers(incidents: pd.DataFrame) -> list[folium.FeatureGroup]:
+    """One feature group of incident markers per data set (``bundled`` first)."""
+    groups = []
+    names = sorted(set(incidents["dataset"]), key=lambda n: (n != "bundled", n))
+    for name in names:
+        part = incidents[incidents["dataset"] == name].drop_duplicates("violation_id")
+        label = "Bundled violations" if name == "bundled" else f"Incidents: {name}"
+        group = folium.FeatureGroup(name=label, overlay=True, control=True)
+        if len(part) <= DETAIL_LIMIT:
+            _detailed_markers(part).add_to(group)
+        else:
+            _clustered_markers(part).add_to(group)
+        groups.append(group)
+    return groups
+
+
+def _detailed_markers(part: pd.DataFrame) -> folium.GeoJson:
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [round(v["lon"], 5), round(v["lat"], 5)]},
+            "properties": {
+                "kind": str(v["kind"]),
+                "popup": incident_popup(v),
+                "tooltip": f"{_local_day(v['occurred'], v['date_precision'])}: {esc(v['kind'])}",
+            },
+        }
+        for _, v in part.iterrows()
+    ]
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        marker=folium.CircleMarker(radius=6, weight=1, fill_opacity=0.85),
+        style_function=lambda f: {
+            "color": "#ffffff",
+            "fillColor": kind_color(f["properties"]["kind"]),
+            "className": "dz-incident",
+        },
+        popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=360),
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
+    )
+
+
+class CompactIncidentCluster(folium.elements.JSCSSMixin, MacroElement):
+    """Many incidents as clustered circle markers, sent as one flat array of small integers.
+
+    Each incident is four numbers: latitude and longitude on a grid of ``step`` degrees
+    (about 100 m) from the layer's south-west corner, the index of its kind and its Damascus
+    day counted from the first day in the layer. About 16 bytes an incident.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function () {
+                var base = {{ this.base }}, kinds = {{ this.kinds }}, flat = {{ this.flat }};
+                var cluster = L.markerClusterGroup({chunkedLoading: true, maxClusterRadius: 50});
+                var markers = [];
+                for (var i = 0; i < flat.length; i += 4) {
+                    var kind = kinds[flat[i + 2]];
+                    var day = new Date((base[2] + flat[i + 3]) * 864e5).toISOString().slice(0, 10);
+                    var marker = L.circleMarker(
+                        [base[0] + flat[i] * base[3], base[1] + flat[i + 1] * base[3]],
+                        {radius: 5, weight: 1, color: "#ffffff", fillOpacity: 0.85,
+                         fillColor: kind[1], className: "dz-incident"});
+                    marker.bindTooltip(kind[0] + ", " + day);
+                    markers.push(marker);
+                }
+                cluster.addLayers(markers);
+                cluster.addTo({{ this._parent.get_name() }});
+            })();
+        {% endmacro %}
+        """
+    )
+    default_js = [
+        ("markerclusterjs", "/app/static/vendor/leaflet.markercluster/leaflet.markercluster.js")
+    ]
+    default_css = [
+        ("markerclustercss", "/app/static/vendor/leaflet.markercluster/MarkerCluster.css"),
+        (
+            "markerclusterdefaultcss",
+            "/app/static/vendor/leaflet.markercluster/MarkerCluster.Default.css",
+        ),
+    ]
+
+    def __init__(self, part: pd.DataFrame, step: float = 0.001) -> None:
+        super().__init__()
+        self._name = "CompactIncidentCluster"
+        kinds = sorted(set(part["kind"].astype(str)))
+        codes = {k: i for i, k in enumerate(kinds)}
+        lat = part["lat"].to_numpy(dtype=float)
+        lon = part["lon"].to_numpy(dtype=float)
+        days = (
+            part["occurred"].dt.tz_convert(schema.DAMASCUS).dt.tz_localize(None).dt.normalize()
+            - pd.Timestamp("1970-01-01")
+        ).dt.days.to_numpy()
+        lat0, lon0, day0 = float(lat.min()), float(lon.min()), int(days.min())
+        columns = np.column_stack(
+            [
+                np.round((lat - lat0) / step),
+                np.round((lon - lon0) / step),
+                [codes[str(k)] for k in part["kind"]],
+                days - day0,
+            ]
+        ).astype(np.int64)
+        self.base = script_json([round(lat0, 6), round(lon0, 6), day0, step])
+        self.kinds = script_json([[esc(k), kind_color(k)] for k in kinds])
+        self.flat = "[" + ",".join(map(str, columns.ravel().tolist())) + "]"
+
+
+def _clustered_markers(part: pd.DataFrame) -> CompactIncidentCluster:
+    """Many incidents: compact clustered markers with a short tooltip each."""
+    return CompactIncidentCluster(part)
+
+
+def dynamic_layers(
+    timeline: Timeline,
+    status: pd.DataFrame,
+    incidents: pd.DataFrame,
+    *,
+    focus: str | None = None,
+) -> list[folium.FeatureGroup]:
+    """The layers that change with the instant: zones, then incidents per data set."""
+    return [zone_layer(timeline, status, incidents, focus=focus), *incident_layers(incidents)]
+
+
+# --- the base map ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReferenceLayer:
+    """A reference layer to draw under the zones (administrative boundaries)."""
+
+    name: str
+    frame: gpd.GeoDataFrame
+    label_field: str | None = None
+
+
+def base_map(
+    bounds: Bounds,
+    *,
+    basemap: str = "none",
+    reference: Sequence[ReferenceLayer] = (),
+    height: str = "100%",
+) -> folium.Map:
+    """The part of the map that does not change with the instant.
+
+    Parameters
+    ----------
+    bounds
+        (min_lon, min_lat, max_lon, max_lat) to fit.
+    basemap
+        ``"none"`` (no tiles: no request leaves the machine), ``"osm"`` or ``"carto"``.
+    reference
+        Layers drawn as thin outlines under the zones.
+    """
+    if basemap not in BASEMAPS:
+        raise ValueError(f"unknown base map {basemap!r}; use one of {', '.join(BASEMAPS)}")
+    x0, y0, x1, y1 = bounds
+    m = folium.Map(
+        location=[(y0 + y1) / 2, (x0 + x1) / 2],
+        zoom_start=7,
+        tiles=None,
+        control_scale=True,
+        height=height,
+        min_zoom=5,
+        max_zoom=14,
+    )
+    tiles = BASEMAPS[basemap]
+    if tiles:
+        url, attribution, name = tiles
+        folium.TileLayer(tiles=url, attr=attribution, name=name, max_zoom=19).add_to(m)
+    else:
+        _Background().add_to(m)
+    for layer in reference:
+        _reference_layer(layer).add_to(m)
+    folium.plugins.Fullscreen(position="topleft").add_to(m)
+    m.fit_bounds([[y0, x0], [y1, x1]])
+    return localize(m)
+
+
+class _Background(MacroElement):
+    """A plain background for maps without tiles: it must not look like a broken map."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            {{ this._parent.get_name() }}.getContainer().style.background = "#dfe6ec";
+            {{ this._parent.get_name() }}.attributionControl.addAttribution(
+                "No base map: zones are drawn on a plain background");
+        {% endmacro %}
+        """
+    )
+
+
+def _reference_layer(layer: ReferenceLayer) -> folium.GeoJson:
+    data = json.loads(layer.frame[["geometry"]].to_json(drop_id=True))
+    if layer.label_field and layer.label_field in layer.frame.columns:
+        for feature, value in zip(data["features"], layer.frame[layer.label_field], strict=True):
+            feature["properties"] = {"label": esc(value)}
+    return folium.GeoJson(
+        data,
+        name=f"Reference: {layer.name}",
+        style_function=lambda f: {
+            "color": "#64748b",
+            "weight": 0.8,
+            "fill": False,
+            "className": "dz-reference",
+        },
+        tooltip=(
+            folium.GeoJsonTooltip(fields=["label"], labels=False) if layer.label_field else None
+        ),
+        control=True,
+        overlay=True,
+        show=True,
+    )
+
+
+def legend(kinds: Iterable[str]) -> MacroElement:
+    """A Leaflet control naming the status colours and the incident kinds shown."""
+    status_rows = "".join(
+        f'<div><span class="dz-swatch" style="background:{STATUS_COLORS[s]}"></span>'
+        f"{esc(STATUS_LABELS[s])}</div>"
+        for s in STATUS_COLORS
+    )
+    kind_rows = "".join(
+        f'<div><span class="dz-dot" style="background:{kind_color(k)}"></span>{esc(k)}</div>'
+        for k in sorted(set(kinds))
+    )
+    body = (
+        f'<div class="dz-legend"><b>Zone status</b>{status_rows}'
+        + (f"<b>Incidents</b>{kind_rows}" if kind_rows else "")
+        + "</div>"
+    )
+    element = MacroElement()
+    element._template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function () {
+                var legend = L.control({position: "bottomright"});
+                legend.onAdd = function () {
+                    var div = L.DomUtil.create("div", "dz-legend-box");
+                    div.innerHTML = """
+        + script_json(body)
+        + """;
+                    return div;
+                };
+                legend.addTo({{ this._parent.get_name() }});
+            })();
+        {% endmacro %}
+        """
+    )
+    return element
+
+
+#: Styles for popups and the legend, added to the page once.
+MAP_CSS = """
+.dz-legend-box{background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;
+font:12px/1.35 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)}
+.dz-swatch{display:inline-block;width:14px;height:10px;margin-right:6px;opacity:.8}
+.dz-dot{display:inline-block;width:9px;height:9px;border-radius:50%;margin-right:6px}
+.dz-popup h4{margin:0 0 2px 0}.dz-popup ul{padding-left:16px;margin:2px 0 6px 0}
+.dz-ar{font-size:14px;margin-bottom:4px}.dz-status{color:#fff;padding:1px 6px;border-radius:3px}
+"""
+
+
+def snapshot_map(
+    timeline: Timeline,
+    status: pd.DataFrame,
+    incidents: pd.DataFrame,
+    bounds: Bounds,
+    *,
+    basemap: str = "none",
+    reference: Sequence[ReferenceLayer] = (),
+    focus: str | None = None,
+) -> folium.Map:
+    """A whole map at one instant: base, zones, incidents, legend and layer control."""
+    m = base_map(bounds, basemap=basemap, reference=reference)
+    for group in dynamic_layers(timeline, status, incidents, focus=focus):
+        group.add_to(m)
+    legend(incidents["kind"].astype(str) if len(incidents) else []).add_to(m)
+    m.get_root().header.add_child(folium.Element(f"<style>{MAP_CSS}</style>"))
+    folium.LayerControl(collapsed=True).add_to(m)
+    return localize(m)
+
+
+def zoom_for(
+    timeline: Timeline, zone_id: str | None
+) -> tuple[tuple[float, float] | None, int | None]:
+    """Centre and zoom level that show a zone (its outlines over time); (None, None) for all."""
+    if not zone_id:
+        return None, None
+    versions = timeline.zones.versions
+    mine = versions[versions["zone_id"] == zone_id]
+    if mine.empty:
+        return None, None
+    x0, y0, x1, y1 = mine.total_bounds
+    span = max(x1 - x0, y1 - y0, 0.01)
+    zoom = int(np.clip(np.floor(np.log2(360 / span)) - 1, 5, 14))
+    return ((y0 + y1) / 2, (x0 + x1) / 2), zoom
+
+
+_HISTORY_COLORS = ["#1d4ed8", "#0891b2", "#059669", "#ca8a04", "#ea580c", "#dc2626", "#9333ea"]
+
+
+def outline_history_map(versions: gpd.GeoDataFrame, *, basemap: str = "none") -> folium.Map:
+    """Every boundary version of one zone as an outline, oldest to newest, with its dates."""
+    m = base_map(tuple(versions.total_bounds), basemap=basemap)
+    for i, (_, v) in enumerate(versions.reset_index(drop=True).iterrows()):
+        since = _local_day(v["valid_from"])
+        until = _local_day(v["valid_to"]) if pd.notna(v["valid_to"]) else "still valid"
+        color = _HISTORY_COLORS[i % len(_HISTORY_COLORS)]
+        folium.GeoJson(
+            {
+                "type": "Feature",
+                "geometry": _geometry_json(v["geometry"]),
+                "properties": {"tooltip": f"{esc(v['version_id'])}: {since} to {until}"},
+            },
+            name=f"{since} to {until}",
+            style_function=lambda f, c=color: {
+                "color": c,
+                "weight": 2,
+                "fillOpacity": 0.06,
+                "className": "dz-version",
+            },
+            tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
+        ).add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return localize(m)

@@ -1,0 +1,205 @@
+"""Rendering to folium (geo.render): rendered to strings and looked inside, never displayed."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo.datasets import load_timeline
+from geo.render import (
+    DETAIL_LIMIT,
+    STATUS_COLORS,
+    base_map,
+    citations,
+    dynamic_layers,
+    esc,
+    legend,
+    outline_history_map,
+    safe_href,
+    script_json,
+    snapshot_map,
+    source_links,
+    zoom_for,
+)
+from geo.timemodel import status_at, window_incidents
+from tests.conftest import DATA
+
+XSS = '<img src=x onerror="alert(1)">'
+
+
+@pytest.fixture(scope="module")
+def timeline():
+    return load_timeline(DATA)
+
+
+def decoded(html):
+    """Folium writes <, > and & inside embedded JSON as \\u003c etc.; undo that to read it."""
+    return (
+        html.replace("\\u003c", "<")
+        .replace("\\u003e", ">")
+        .replace("\\u0026", "&")
+        .replace('\\"', '"')
+    )
+
+
+def bounds(timeline):
+    return tuple(timeline.zones.versions.total_bounds)
+
+
+def render_at(timeline, at, **kw):
+    status = status_at(timeline, at)
+    incidents = window_incidents(timeline, at)
+    m = snapshot_map(timeline, status, incidents, bounds(timeline), **kw)
+    return m.get_root().render(), status
+
+
+def test_snapshot_colours_each_zone_by_its_status(timeline):
+    html, status = render_at(timeline, "2017-07-23T12:00+03:00")
+    for _, row in status.iterrows():
+        cls = f"dz-zone dz-zone-{row['zone_id']} dz-status-{row['status']}"
+        assert cls in html, cls
+    assert STATUS_COLORS["violated"] in html
+    assert "Cairo agreement on the Eastern Ghouta de-escalation zone" in html
+
+
+def test_no_remote_asset_and_no_tiles_by_default(timeline):
+    html, _ = render_at(timeline, "2017-07-23T12:00+03:00")
+    sources = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
+    assert sources and all(s.startswith("/app/static/vendor/") for s in sources), sources
+    assert "tile.openstreetmap" not in html and "cartocdn" not in html
+    assert "No base map" in html
+
+
+def test_online_base_maps_are_selectable(timeline):
+    m = base_map(bounds(timeline), basemap="carto")
+    assert "basemaps.cartocdn.com" in m.get_root().render()
+    with pytest.raises(ValueError, match="unknown base map"):
+        base_map(bounds(timeline), basemap="satellite")
+
+
+def test_zone_popup_escapes_every_data_string(timeline):
+    frame = timeline.zones.versions.copy()
+    frame.loc[frame["zone_id"] == "eastern-ghouta", "name"] = XSS
+    agreements = timeline.agreements.frame.copy()
+    agreements.loc[agreements["agreement_id"] == "cairo-eastern-ghouta-2017", "title"] = XSS
+    agreements.loc[agreements["agreement_id"] == "cairo-eastern-ghouta-2017", "source"] = (
+        'Evil "outlet", 2017-07-22, javascript:alert(1)'
+    )
+    from dataclasses import replace
+
+    from geo.join import ZoneIndex
+    from geo.timemodel import AgreementIndex
+
+    zones = ZoneIndex.from_zones(frame)
+    hacked = replace(timeline, zones=zones, agreements=AgreementIndex.build(agreements, zones))
+    html, _ = render_at(hacked, "2017-07-23T12:00+03:00")
+    html = decoded(html)
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+    assert 'href="javascript:' not in html
+    assert "Evil &quot;outlet&quot;" in html
+
+
+def test_incident_popups_escape_and_link_safely(timeline):
+    at = "2021-08-15T12:00+03:00"
+    incidents = window_incidents(timeline, at).copy()
+    incidents.loc[incidents.index[0], "summary"] = "</script><script>alert(2)</script>"
+    groups = dynamic_layers(timeline, status_at(timeline, at), incidents)
+    m = base_map(bounds(timeline))
+    for group in groups:
+        group.add_to(m)
+    html = decoded(m.get_root().render())
+    assert "<script>alert(2)" not in html
+    assert "&lt;/script&gt;&lt;script&gt;alert(2)" in html
+    assert (
+        'href="https://www.newarab.com/news/syrian-regime-militias-bomb-daraa-after-ceasefire-announced"'
+        in html
+    )
+
+
+def test_many_incidents_are_clustered_compactly(timeline):
+    at = pd.Timestamp("2017-07-23T12:00+03:00")
+    many = (
+        window_incidents(timeline, at)
+        .iloc[[0]]
+        .sample(DETAIL_LIMIT + 1, replace=True, random_state=1)
+    )
+    rng = np.random.default_rng(1)  # spread them out: every position its own
+    many = many.assign(
+        lat=rng.uniform(32.3, 37.3, len(many)),
+        lon=rng.uniform(35.7, 42.3, len(many)),
+        violation_id=[f"v-{i}" for i in range(len(many))],
+    )
+    (_, incidents) = dynamic_layers(timeline, status_at(timeline, at), many)
+    empty = base_map(bounds(timeline)).get_root().render()
+    m = base_map(bounds(timeline))
+    incidents.add_to(m)
+    html = m.get_root().render()
+    assert "L.markerClusterGroup" in html and "dz-incident" in html
+    assert "/app/static/vendor/leaflet.markercluster/leaflet.markercluster.js" in html
+    per_incident = (len(html) - len(empty)) / len(many)
+    assert per_incident < 20  # bytes: 100k incidents all in one window stay under 2 MB
+
+
+def test_legend_names_statuses_and_escapes_kinds():
+    m = base_map((36.0, 33.0, 37.0, 34.0))
+    legend(["shelling", "<b>odd</b>"]).add_to(m)
+    html = m.get_root().render()
+    assert "Violated: incidents in the window" in html
+    assert "&lt;b&gt;odd&lt;/b&gt;" in html and "<b>odd</b>" not in html
+
+
+@pytest.mark.parametrize(
+    "url,ok",
+    [
+        ("https://example.org/a?b=1&c=2", True),
+        ("http://x.org", True),
+        ("javascript:alert(1)", False),
+        ("data:text/html,hi", False),
+        ("//evil.org", False),
+    ],
+)
+def test_safe_href(url, ok):
+    assert (safe_href(url) is not None) is ok
+    if ok:
+        assert "&amp;" in safe_href(url) or "&" not in url
+
+
+def test_citations_and_links():
+    source = "TRT World, 2017-07-22, http://www.trtworld.com/x | PA-X 2093"
+    assert citations(source) == [
+        ("TRT World, 2017-07-22", "http://www.trtworld.com/x"),
+        ("PA-X 2093", None),
+    ]
+    assert source_links(source) == (
+        '<a href="http://www.trtworld.com/x" target="_blank" '
+        'rel="noopener noreferrer">TRT World, 2017-07-22</a>; PA-X 2093'
+    )
+
+
+def test_script_json_cannot_close_a_script():
+    text = script_json({"a": "</script><!--"})
+    assert "</script" not in text and "<!--" not in text
+    assert json.loads(text.replace("<\\!--", "<!--")) == {"a": "</script><!--"}
+
+
+def test_esc_handles_missing_values():
+    assert esc(None) == "" and esc(float("nan")) == "" and esc("<") == "&lt;"
+
+
+def test_outline_history_lists_every_version(timeline):
+    versions = timeline.zones.versions[timeline.zones.versions["zone_id"] == "eastern-ghouta"]
+    html = outline_history_map(versions).get_root().render()
+    assert html.count("dz-version") == len(versions)
+    assert "eastern-ghouta@2018-03-31: 31 Mar 2018 to 14 Apr 2018" in html
+
+
+def test_zoom_for_a_zone(timeline):
+    assert zoom_for(timeline, None) == (None, None)
+    (lat, lon), zoom = zoom_for(timeline, "daraa-al-balad")
+    assert 32.5 < lat < 32.7 and 36.0 < lon < 36.2 and zoom >= 11
+    assert zoom_for(timeline, "syria-nationwide")[1] <= 7
