@@ -1,0 +1,56 @@
+"""Exporting records: the current selection as CSV or GeoJSON, written safely."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pandas as pd
+
+_LIST_COLUMNS = ("zone_ids", "zones", "agreements")
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        if column in _LIST_COLUMNS:
+            out[column] = out[column].map(
+                lambda v: ";".join(v) if isinstance(v, tuple | list) else v
+            )
+        elif isinstance(out[column].dtype, pd.DatetimeTZDtype):
+            out[column] = out[column].map(lambda t: t.isoformat() if pd.notna(t) else "")
+    return out
+
+
+def records_csv(frame: pd.DataFrame) -> bytes:
+    """UTF-8 CSV (with a byte-order mark, so that spreadsheets read Arabic right)."""
+    data = _plain(frame.drop(columns=["geometry"], errors="ignore"))
+    return data.to_csv(index=False).encode("utf-8-sig")
+
+
+def records_geojson(frame: gpd.GeoDataFrame) -> bytes:
+    """An RFC 7946 FeatureCollection of the records (points for incidents)."""
+    data = _plain(frame)
+    if not isinstance(data, gpd.GeoDataFrame):
+        data = gpd.GeoDataFrame(
+            data, geometry=gpd.points_from_xy(data["lon"], data["lat"]), crs="EPSG:4326"
+        )
+    doc = json.loads(data.to_crs("EPSG:4326").to_json(drop_id=True, na="null"))
+    doc.pop("crs", None)
+    return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+
+
+def for_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table for people: instants in Damascus time, lists joined, no geometry column."""
+    from geo import schema
+
+    out = frame.drop(columns=["geometry"], errors="ignore").copy()
+    for column in out.columns:
+        if column in _LIST_COLUMNS:
+            out[column] = out[column].map(
+                lambda v: ", ".join(v) if isinstance(v, tuple | list) else v
+            )
+        elif isinstance(out[column].dtype, pd.DatetimeTZDtype):
+            local = out[column].dt.tz_convert(schema.DAMASCUS)
+            out[column] = local.dt.strftime("%Y-%m-%d %H:%M").where(local.notna(), "")
+    return out
