@@ -1,23 +1,14 @@
-"""dezmap: the map page (the app's entry point)."""
+"""dezmap: the app's entry point. Pages are listed here; each one composes geo and ui."""
 
 import streamlit as st
 
-from geo.config import default_data_dir
-from geo.errors import DataError
-from geo.io import load_dataset
-
-st.set_page_config(page_title="dezmap", layout="wide")
-st.title("dezmap")
-
-try:
-    dataset = load_dataset(default_data_dir())
-except DataError as exc:
-    st.error(exc.message)
-    st.code("\n".join(str(p) for p in exc.problems if p.severity == "error"), language=None)
-    st.stop()
-
-zones = dataset.zones
-st.write(
-    f"{zones['zone_id'].nunique()} zones ({len(zones)} boundary versions), "
-    f"{len(dataset.agreements)} agreements, {len(dataset.violations)} violations"
+st.set_page_config(page_title="dezmap", page_icon="🗺️", layout="wide")
+navigation = st.navigation(
+    [
+        st.Page("pages/map.py", title="Map", default=True),
+        st.Page("pages/zone.py", title="Zone"),
+        st.Page("pages/records.py", title="Records"),
+        st.Page("pages/health.py", title="Data health"),
+    ]
 )
+navigation.run()

@@ -1,0 +1,69 @@
+"""The map: zones coloured by status at the chosen instant, incidents in the window."""
+
+import folium
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import schema
+from geo.render import MAP_CSS, base_map, dynamic_layers, legend, md_escape, zoom_for
+from geo.timemodel import status_at, window_incidents
+from ui import controls, data, state
+
+timeline = data.timeline()
+controls.apply_pending()
+view = state.view(timeline)
+mask = controls.sidebar(timeline, view)
+shown = controls.agreements_shown(timeline, view)
+
+st.markdown(f"#### {schema.format_local(view.at)}")
+st.caption(
+    f"Window: the {view.window:g} days before this instant. "
+    f"{timeline.n_incidents:,} incidents loaded."
+)
+controls.time_controls(timeline, view)
+
+zone_ids = list(view.zones) or None
+status = status_at(shown, view.at, window_days=view.window, incident_mask=mask, zone_ids=zone_ids)
+incidents = window_incidents(shown, view.at, window_days=view.window, incident_mask=mask)
+if zone_ids:
+    incidents = incidents[incidents["zone_id_matched"].isin(zone_ids)]
+
+reference, unreadable = data.reference_layers()
+for problem in unreadable:
+    st.warning(f"Reference layer skipped: {md_escape(problem)}")
+bounds = tuple(timeline.zones.versions.total_bounds)
+base = base_map(bounds, basemap=view.base, reference=reference)
+legend(timeline.incidents["kind"].astype(str).unique()).add_to(base)
+base.get_root().header.add_child(folium.Element(f"<style>{MAP_CSS}</style>"))
+center, zoom = zoom_for(timeline, view.zone)
+st_folium(
+    base,
+    key="dz-map",
+    feature_group_to_add=dynamic_layers(shown, status, incidents, focus=view.zone),
+    layer_control=folium.LayerControl(collapsed=True),
+    returned_objects=[],
+    width="stretch",
+    height=620,
+    center=center,
+    zoom=zoom,
+)
+
+if status.empty:
+    st.info("No zone existed at this instant.")
+else:
+    st.dataframe(
+        status.assign(agreements=status["agreements"].map(", ".join))[
+            ["name", "status", "violations", "uncertain", "agreements", "version_id"]
+        ],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "name": "Zone",
+            "status": "Status",
+            "violations": st.column_config.NumberColumn("Incidents in window"),
+            "uncertain": st.column_config.NumberColumn("of which uncertain"),
+            "agreements": "Agreements in force",
+            "version_id": "Outline version",
+        },
+    )
+controls.play(timeline, view)
