@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import pandas as pd
@@ -22,6 +22,7 @@ from geo import schema
 from geo.config import AGREEMENTS_FILE, VIOLATIONS_FILE, ZONES_FILE, default_data_dir
 from geo.errors import DataError, RecordError, Report, ZoneFileError
 from geo.validate import (
+    ZonesCheck,
     ZoneVersion,
     check_agreements_bytes,
     check_violation_zones,
@@ -47,21 +48,7 @@ ZONE_FRAME_COLUMNS = [
     "feature",
     "geometry",
 ]
-AGREEMENT_FRAME_COLUMNS = [
-    "agreement_id",
-    "title",
-    "kind",
-    "signed",
-    "effective_from",
-    "effective_to",
-    "date_precision",
-    "zone_ids",
-    "parties",
-    "guarantors",
-    "terms",
-    "outcome",
-    "source",
-]
+AGREEMENT_FRAME_COLUMNS = list(schema.AGREEMENT_COLUMNS)
 VIOLATION_FRAME_COLUMNS = [
     "violation_id",
     "occurred",
@@ -159,15 +146,23 @@ def read_zones(path: str | Path) -> gpd.GeoDataFrame:
     ZoneFileError
         If the file has errors; ``.problems`` lists them all.
     """
+    check, _ = _check_geojson_file(path, "zones", ZoneFileError)
+    return zones_frame(check.versions)
+
+
+def _check_geojson_file(
+    path: str | Path, kind: Literal["zones", "layer"], error: type[DataError]
+) -> tuple[ZonesCheck, Report]:
+    """Read and check a GeoJSON file; raise ``error`` with every problem if it has errors."""
     shown = str(path)
     report = Report()
     try:
         text = Path(path).read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ZoneFileError(f"{shown}: cannot be read: {exc}") from None
-    check = check_zones_text(text, shown, report, kind="zones")
-    _raise_if_errors(report, shown, ZoneFileError)
-    return zones_frame(check.versions)
+        raise error(f"{shown}: cannot be read: {exc}") from None
+    check = check_zones_text(text, shown, report, kind=kind)
+    _raise_if_errors(report, shown, error)
+    return check, report
 
 
 def read_agreements(path: str | Path, *, zone_ids: set[str] | None = None) -> pd.DataFrame:
@@ -312,14 +307,7 @@ def read_layer(path: str | Path) -> tuple[gpd.GeoDataFrame, Report]:
     """
     from geo.errors import GeometryError
 
-    shown = str(path)
-    report = Report()
-    try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GeometryError(f"{shown}: cannot be read: {exc}") from None
-    check = check_zones_text(text, shown, report, kind="layer")
-    _raise_if_errors(report, shown, GeometryError)
+    check, report = _check_geojson_file(path, "layer", GeometryError)
     rows = [dict(info.properties or {}) for info in check.features]
     frame = pd.DataFrame(rows) if rows else pd.DataFrame(index=range(len(check.features)))
     geometry = [info.geometry for info in check.features]
