@@ -1,0 +1,454 @@
+"""End to end: the real ``dezmap serve`` server in Debian's Chromium (Playwright).
+
+One server per module on the bundled data, with one real OCHA boundary file as a reference
+layer (copied into a temporary folder at test time); a fresh browser context per test. Every
+expected value is computed in-process with ``geo`` from the same data, never copied from the
+app's output. See ``tests/browser.py`` for the DOM hooks and helpers.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from geo.datasets import load_timeline
+from geo.render import DETAIL_LIMIT, STATUS_COLORS, kind_color
+from geo.timemodel import status_at, window_incidents
+from tests import browser
+from tests.conftest import DATA, ROOT, needs_realdata
+
+pytestmark = pytest.mark.browser
+
+if not browser.CHROMIUM.exists():
+    pytest.skip(
+        f"Chromium not found at {browser.CHROMIUM} (install Debian's chromium: make browser)",
+        allow_module_level=True,
+    )
+
+from playwright.sync_api import sync_playwright  # noqa: E402 - after the skip
+
+OCHA_ADMIN1 = "boundaries/ocha2016_syr_admin1_simplified.geojson"
+CAIRO_TITLE = "Cairo agreement on the Eastern Ghouta de-escalation zone"
+PAGES = ["/", "/zone", "/records", "/health"]
+XSS_NAME = "<img src=x onerror=window.__dz_xss=1>"
+XSS_TEXT = "<script>window.__dz_xss=2</script>"
+
+
+def q(instant: str) -> str:
+    """An instant as a query-string value (the ``+`` of the offset encoded)."""
+    return urllib.parse.quote(instant, safe=":")
+
+
+def query(url: str) -> dict[str, str]:
+    """The query parameters of an address (one value each)."""
+    return {k: v[0] for k, v in urllib.parse.parse_qs(urllib.parse.urlsplit(url).query).items()}
+
+
+# --- fixtures --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def timeline():
+    """The bundled data's timeline, loaded in-process: the source of every expected value."""
+    return load_timeline(DATA)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """``dezmap serve`` on the bundled data, with one real OCHA admin-1 file as reference."""
+    source = needs_realdata() / OCHA_ADMIN1
+    if not source.is_file():
+        pytest.skip(f"{source} not found in the shared real data")
+    reference = tmp_path_factory.mktemp("reference")
+    shutil.copy(source, reference / source.name)
+    with browser.serve(DATA, reference_dir=reference) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium, shared by the module's tests."""
+    with sync_playwright() as playwright:
+        launched = browser.launch_chromium(playwright)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def context(chromium):
+    """A fresh browser context (no cookies, storage or session) per test."""
+    ctx = chromium.new_context(viewport=browser.VIEWPORT)
+    ctx.set_default_timeout(30_000)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+@pytest.fixture
+def page(context, server):
+    """A page of the test's context, recording console errors, page errors and requests."""
+    page, log = browser.new_page(context, server.base_url)
+    page.log = log
+    return page
+
+
+def expected_zones(timeline, instant: str) -> dict[str, str]:
+    """zone_id -> status at an instant, as ``dezmap status --json`` computes it."""
+    status = status_at(timeline, instant)
+    return dict(zip(status["zone_id"], status["status"], strict=True))
+
+
+# --- a. every zone that exists at the instant ------------------------------------------------
+
+
+def test_map_shows_every_zone_existing_at_the_instant_with_its_status_colour(
+    page, server, timeline
+):
+    instant = "2017-07-23T12:00+03:00"
+    expected = expected_zones(timeline, instant)
+    assert len(expected) >= 5, expected  # the test means something only with several zones
+
+    page.goto(f"{server.base_url}/?at={q(instant)}")
+    browser.wait_for_map(page)
+    browser.wait_for_idle(page)
+    assert browser.heading(page) == "23 July 2017, 12:00 Damascus time"
+
+    drawn = browser.zone_paths(page)
+    ids = [z["zone"] for z in drawn]
+    assert sorted(ids) == sorted(set(ids)), f"a zone is drawn twice: {ids}"
+    assert set(ids) == set(expected)
+    for zone in drawn:
+        want = expected[zone["zone"]]
+        assert (zone["zone"], zone["status"]) == (zone["zone"], want)
+        assert (zone["zone"], zone["fill"].lower()) == (zone["zone"], STATUS_COLORS[want])
+    # the legend is there, and the reference layer (OCHA admin 1) is drawn under the zones
+    frame = browser.map_frame(page)
+    assert "Zone status" in frame.locator(".dz-legend-box").inner_text()
+    assert frame.locator("path.dz-reference").count() >= 14  # Syria's 14 governorates
+
+
+# --- b. moving to 23 July 2017 through the UI ------------------------------------------------
+
+
+def _incidents_in_popup(popup) -> int | None:
+    text = popup.inner_text()
+    marker = "Incidents in the window ("
+    if marker not in text:
+        return 0
+    return int(text.split(marker, 1)[1].split(")", 1)[0])
+
+
+def test_slider_moves_the_map_to_the_cairo_agreement(page, server, timeline):
+    before, after = "2017-07-21T12:00+03:00", "2017-07-23T12:00+03:00"
+    zone = "eastern-ghouta"
+    status_before = expected_zones(timeline, before)[zone]
+    status_after = expected_zones(timeline, after)[zone]
+    assert status_before != status_after  # else the colour check below proves nothing
+    incidents_after = int((window_incidents(timeline, after)["zone_id_matched"] == zone).sum())
+
+    page.goto(f"{server.base_url}/?at={q(before)}")
+    browser.wait_for_map(page)
+    browser.wait_for_idle(page)
+    (path,) = [z for z in browser.zone_paths(page) if z["zone"] == zone]
+    assert path["status"] == status_before
+    assert path["fill"].lower() == STATUS_COLORS[status_before]
+    popup = browser.open_zone_popup(page, zone)
+    assert "Agreements in force" in popup.inner_text()
+    assert CAIRO_TITLE not in popup.inner_text()
+    browser.close_popups(page)
+
+    # two days later with the keyboard on the Day slider, one day at a time
+    for day in ("22 July 2017", "23 July 2017"):
+        browser.press_day_slider(page, "ArrowRight")
+        page.locator(browser.HEADING).filter(has_text=f"{day}, 12:00 Damascus time").wait_for()
+    browser.wait_for_idle(page)
+    assert query(page.url)["at"] == after
+
+    frame = browser.map_frame(page)
+    eg = frame.locator(f"path.dz-zone-{zone}.dz-status-{status_after}")
+    eg.wait_for(state="visible")
+    (path,) = [z for z in browser.zone_paths(page) if z["zone"] == zone]
+    assert path["fill"].lower() == STATUS_COLORS[status_after]
+
+    # the map iframe may still hold the 22 July layers for a moment: the popup of 23 July is
+    # the one that counts the incidents of 23 July's window
+    deadline = time.monotonic() + 20
+    while True:
+        popup = browser.open_zone_popup(page, zone)
+        if _incidents_in_popup(popup) == incidents_after or time.monotonic() > deadline:
+            break
+        time.sleep(0.25)
+    assert _incidents_in_popup(popup) == incidents_after
+    assert "Agreements in force" in popup.inner_text()
+    assert CAIRO_TITLE in popup.inner_text()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="app bug: geo.render._detailed_markers draws incident markers without a fill "
+    "(folium.CircleMarker needs fill=True), so they show no kind colour and only their 1 px "
+    "outline takes clicks",
+)
+def test_incident_markers_are_filled_with_their_kind_colour(page, server, timeline):
+    instant = "2017-07-23T12:00+03:00"
+    shown = window_incidents(timeline, instant).drop_duplicates(["dataset", "violation_id"])
+    assert len(shown) >= 2
+    page.goto(f"{server.base_url}/?at={q(instant)}&zone=eastern-ghouta")
+    browser.wait_for_map(page)
+    browser.wait_for_idle(page)
+    fills = (
+        browser.map_frame(page)
+        .locator("path.dz-incident")
+        .evaluate_all("paths => paths.map((p) => (p.getAttribute('fill') || '').toLowerCase())")
+    )
+    assert sorted(fills) == sorted(kind_color(str(k)) for k in shown["kind"])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="app bug: geo.render.base_map gives folium.Map max_zoom/min_zoom, which folium only "
+    "passes to a tile layer; without tiles the Leaflet map has no maxZoom and "
+    "Leaflet.markercluster throws 'Map has no maxZoom specified': no cluster is drawn",
+)
+def test_many_incidents_are_drawn_as_clusters(context, tmp_path):
+    data = browser.synthetic_folder(tmp_path / "many", 5_000)
+    instant = "2022-12-30T12:00+03:00"
+    timeline = load_timeline(data)
+    shown = window_incidents(timeline, instant, window_days=3650)
+    assert (shown.drop_duplicates("violation_id")["dataset"] == "synthetic").sum() > DETAIL_LIMIT
+    with browser.serve(data) as many:
+        page, log = browser.new_page(context, many.base_url)
+        page.goto(f"{many.base_url}/?at={q(instant)}&window=3650")
+        browser.wait_for_map(page)
+        browser.wait_for_idle(page)
+        clusters = browser.map_frame(page).locator(".marker-cluster")
+        deadline = time.monotonic() + 15  # clusters are added in chunks, after the run
+        while not clusters.count() and not log.page_errors and time.monotonic() < deadline:
+            page.wait_for_timeout(100)
+        assert log.page_errors == []
+        assert clusters.count() > 0
+        assert log.unexpected_console_errors() == []
+
+
+# --- c. the address is a permalink -----------------------------------------------------------
+
+
+def _select_value(page, label: str) -> str:
+    box = page.locator('[data-testid="stSelectbox"]').filter(
+        has=page.locator('[data-testid="stWidgetLabel"]', has_text=label)
+    )
+    return box.locator("input").input_value()
+
+
+def _multiselect_values(page, label: str) -> list[str]:
+    box = page.locator('[data-testid="stMultiSelect"]').filter(
+        has=page.locator('[data-testid="stWidgetLabel"]', has_text=label)
+    )
+    return box.locator('[data-testid="stMultiSelectTagsContainer"] [data-tag]').evaluate_all(
+        "tags => tags.map((t) => t.getAttribute('aria-label'))"
+    )
+
+
+def test_permalink_restores_the_view_and_survives_a_page_change(page, server):
+    instant = "2018-03-15T12:00+03:00"
+    page.goto(
+        f"{server.base_url}/?at={q(instant)}&window=3&zone=eastern-ghouta&kinds=shelling,airstrike"
+    )
+    browser.wait_for_map(page)
+    browser.wait_for_idle(page)
+    # 12:00 at UTC+3 is 11:00 in Damascus on 15 March 2018: Syria's summer time (UTC+3) began
+    # on 30 March that year (tz database, Asia/Damascus; docs/data-model.md)
+    assert browser.heading(page) == "15 March 2018, 11:00 Damascus time"
+    window = page.locator('[data-testid="stNumberInput"]').filter(has_text="Window (days)")
+    assert float(window.locator("input").input_value()) == 3
+    assert _select_value(page, "Focus zone") == "Eastern Ghouta"
+    assert _multiselect_values(page, "Incident kinds") == ["shelling", "airstrike"]
+
+    page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Zone").click()
+    page.wait_for_url("**/zone?*")
+    page.locator("h1").filter(has_text="Eastern Ghouta").wait_for()
+    browser.wait_for_idle(page)
+    params = query(page.url)
+    assert dt.datetime.fromisoformat(params["at"]) == dt.datetime.fromisoformat(instant)
+    assert params["zone"] == "eastern-ghouta"
+    assert params["window"] == "3"
+    assert params["kinds"] == "shelling,airstrike"
+    assert page.locator("h1").first.inner_text().strip() == "Eastern Ghouta"
+
+    page.goto(f"{server.base_url}/zone?at={q(instant)}&zone=northern-homs")
+    page.locator("h1").filter(has_text="Northern Homs countryside").wait_for()
+    browser.wait_for_idle(page)
+    assert page.locator("h1").first.inner_text().strip() == "Northern Homs countryside"
+    assert query(page.url)["zone"] == "northern-homs"
+
+
+# --- d. and e. console and network on every page ---------------------------------------------
+
+
+def _settle(page, path: str) -> None:
+    """Wait until a page has drawn everything down to its last element, its frames have
+    loaded, and Streamlit is idle. (Right after a navigation Streamlit reports "not running"
+    before the first run has started: idle alone proves nothing.)"""
+    if path == "/":
+        browser.wait_for_map(page)
+        page.locator('[data-testid="stDataFrame"]').first.wait_for()  # the table under the map
+    elif path == "/zone":
+        page.frame_locator(browser.MAP_FRAME).first.locator("path.dz-version").first.wait_for()
+        page.locator("h3").filter(has_text="Compliance").wait_for()
+    elif path == "/records":
+        page.get_by_role("button", name="Download incidents (GeoJSON)").wait_for()
+    elif path == "/health":
+        page.locator("h3").filter(has_text="Reference layers").wait_for()
+    browser.wait_for_idle(page)
+    for frame in page.frames:
+        frame.wait_for_load_state("load")
+    page.wait_for_load_state("networkidle")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_has_no_console_or_page_errors(page, server, path):
+    page.goto(f"{server.base_url}{path}")
+    _settle(page, path)
+    if path == "/":  # popups are built lazily: open one
+        browser.open_zone_popup(page, "syria-nationwide")
+    page.wait_for_timeout(1000)  # late errors (timers, components drawn after the run)
+    assert page.log.unexpected_console_errors() == []
+    assert page.log.page_errors == []
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "Traceback" not in server.log(), server.log()
+
+
+def test_no_request_leaves_the_server_on_any_page(page, server):
+    for path in PAGES:
+        page.goto(f"{server.base_url}{path}")
+        _settle(page, path)
+        if path == "/":
+            browser.open_zone_popup(page, "syria-nationwide")
+            browser.map_frame(page).locator(".leaflet-control-layers").hover()  # layer list
+    assert page.log.foreign_requests() == []
+    assert "base" not in query(page.url)  # the default base map: none, offline
+    # the map's assets came from the app itself, through its static serving
+    assert f"{server.base_url}/app/static/vendor/leaflet/leaflet.js" in page.log.requests
+    assert any(ws.startswith(f"ws://localhost:{server.port}/") for ws in page.log.websockets)
+
+
+# --- f. text from data files is shown as text ------------------------------------------------
+
+
+def _hostile_copy(target: Path, timeline) -> tuple[str, str]:
+    """Copy the bundled data and plant markup in a zone name, an agreement title and a
+    violation summary; return (zone_id, violation_id)."""
+    shutil.copytree(DATA, target, ignore=shutil.ignore_patterns("imported"))
+    zone = "eastern-ghouta"
+    zones = target / "zones.geojson"
+    text = zones.read_text(encoding="utf-8")
+    old = '"name": "Eastern Ghouta"'
+    versions = int((timeline.zones.versions["zone_id"] == zone).sum())
+    assert text.count(old) == versions, "the zone file's layout changed: update this test"
+    zones.write_text(
+        text.replace(old, '"name": ' + json.dumps(XSS_NAME, ensure_ascii=False)), encoding="utf-8"
+    )
+
+    # an incident of the zone, alone at its position (so that its marker can be clicked)
+    window = window_incidents(timeline, "2017-07-23T12:00+03:00")
+    positions = window.drop_duplicates("violation_id").groupby(["lat", "lon"]).size()
+    mine = window[window["zone_id_matched"] == zone]
+    violation = next(
+        v
+        for v, lat, lon in zip(mine["violation_id"], mine["lat"], mine["lon"], strict=True)
+        if positions[(lat, lon)] == 1
+    )
+    _set_csv_cell(target / "agreements.csv", "agreement_id", "cairo-eastern-ghouta-2017", "title")
+    _set_csv_cell(target / "violations.csv", "violation_id", violation, "summary")
+    return zone, violation
+
+
+def _set_csv_cell(path: Path, key: str, value: str, column: str) -> None:
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        header = list(reader.fieldnames or [])
+        rows = list(reader)
+    hits = [r for r in rows if r[key] == value]
+    assert len(hits) == 1, f"{path.name}: no single row {key}={value!r}"
+    hits[0][column] = XSS_TEXT
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+_XSS_STATE_JS = """() => ({
+    flag: typeof window.__dz_xss === "undefined" ? null : String(window.__dz_xss),
+    images: document.querySelectorAll('img[src="x"]').length,
+})"""
+
+
+def _assert_no_injection(page) -> None:
+    for frame in page.frames:
+        state = frame.evaluate(_XSS_STATE_JS)
+        assert state == {"flag": None, "images": 0}, f"{frame.url}: {state}"
+
+
+def test_markup_in_data_files_is_shown_as_text(context, tmp_path, timeline):
+    data = tmp_path / "hostile"
+    zone, violation = _hostile_copy(data, timeline)
+    checked = subprocess.run(
+        [sys.executable, "-m", "geo", "validate", "--data", str(data)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+    with browser.serve(data) as hostile:
+        page, log = browser.new_page(context, hostile.base_url)
+        at = q("2017-07-23T12:00+03:00")
+        # focused on the zone, the map zooms in: the incident markers no longer overlap
+        page.goto(f"{hostile.base_url}/?at={at}&zone={zone}")
+        browser.wait_for_map(page)
+        browser.wait_for_idle(page)
+
+        popup = browser.open_zone_popup(page, zone)
+        _assert_no_injection(page)
+        text = popup.inner_text()
+        assert "<img src=x onerror=" in text
+        assert XSS_TEXT in text  # the agreement's title, in "Agreements in force"
+
+        # the incident's popup: try the markers until the planted summary shows
+        frame = browser.map_frame(page)
+        markers = frame.locator("path.dz-incident")
+        assert markers.count() >= 1
+        texts = []
+        for i in range(markers.count()):
+            browser.click_path(page, markers.nth(i), synthetic_ok=True)
+            content = frame.locator(".leaflet-popup-content").first
+            content.wait_for(state="visible")
+            texts.append(content.inner_text())
+        assert any(XSS_TEXT in t for t in texts), f"no popup shows {violation}'s summary: {texts}"
+        _assert_no_injection(page)
+
+        page.goto(f"{hostile.base_url}/zone?at={at}&zone={zone}")
+        _settle(page, "/zone")
+        assert page.locator("h1").first.inner_text().strip() == XSS_NAME
+        _assert_no_injection(page)
+
+        page.goto(f"{hostile.base_url}/records?at={at}&zone={zone}")
+        _settle(page, "/records")
+        _assert_no_injection(page)
+
+        assert log.page_errors == []
+        assert not [u for u in log.requests if urllib.parse.urlsplit(u).path == "/x"]
+        assert "Traceback" not in hostile.log(), hostile.log()
