@@ -407,15 +407,26 @@ def click_path(page: Any, path: Any, *, synthetic_ok: bool = False) -> None:
     layer, or drawn without a fill so that only its outline takes clicks) gets a click event
     dispatched to it instead, as Leaflet would receive it: for reading its popup only.
     """
-    close_popups(page)
-    # Leaflet focuses the map on mousedown; the browser then scrolls the page to show the whole
-    # map, and the mouseup lands elsewhere. Focus (and scroll) first, then aim.
-    map_frame_object(page).evaluate("() => document.querySelector('.leaflet-container').focus()")
-    path.scroll_into_view_if_needed()
-    point = path.evaluate(_HIT_POINT_JS)
-    if point is not None:
-        path.click(position=point)
-        return
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(3):
+        close_popups(page)
+        # Leaflet focuses the map on mousedown; the browser then scrolls the page to show the
+        # whole map, and the mouseup lands elsewhere. Focus (and scroll) first, then aim.
+        map_frame_object(page).evaluate(
+            "() => document.querySelector('.leaflet-container').focus()"
+        )
+        path.scroll_into_view_if_needed()
+        point = path.evaluate(_HIT_POINT_JS)
+        if point is None:
+            break
+        try:
+            path.click(position=point, timeout=5_000)
+            return
+        except PlaywrightTimeout:
+            # the layers were redrawn between aiming and clicking (a rerun landing): aim again
+            if attempt == 2:
+                raise
     assert synthetic_ok, "no point of the path takes a click (covered by other layers)"
     path.dispatch_event("click")
 
