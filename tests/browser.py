@@ -180,20 +180,23 @@ def serve(
     """
     env = server_env(DEZMAP_REFERENCE=str(reference_dir) if reference_dir is not None else None)
     log_dir = Path(tempfile.mkdtemp(prefix="dezmap-server-"))
-    server = None
-    for _ in range(attempts):
-        server = _launch(data_dir, env, log_dir, timeout)
-        if server.ready_at:
-            break
-    assert server is not None
-    if not server.ready_at:
-        raise RuntimeError(
-            f"dezmap serve found no free port in {attempts} attempts:\n{server.log()}"
-        )
     try:
-        yield server
+        server = None
+        for _ in range(attempts):
+            server = _launch(data_dir, env, log_dir, timeout)
+            if server.ready_at:
+                break
+        assert server is not None
+        if not server.ready_at:
+            raise RuntimeError(
+                f"dezmap serve found no free port in {attempts} attempts:\n{server.log()}"
+            )
+        try:
+            yield server
+        finally:
+            stop(server.process)
     finally:
-        stop(server.process)
+        shutil.rmtree(log_dir, ignore_errors=True)
 
 
 # --- data ------------------------------------------------------------------------------------
