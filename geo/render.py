@@ -204,18 +204,35 @@ def zone_popup(
 
 def incident_popup(v: pd.Series) -> str:
     """Escaped HTML for one incident's popup."""
-    casualties = v.get("casualties")
-    killed = (
-        f"; {int(casualties)} killed" if casualties is not None and pd.notna(casualties) else ""
-    )
-    return (
-        f'<div class="dz-popup"><b>{esc(v["kind"])}</b> at {esc(v["place"])}<br>'
-        f"{_local_day(v['occurred'], v['date_precision'])} ({esc(v['date_precision'])} precision; "
-        f"place {esc(v['location_precision'])}){killed}<br>"
-        f"Alleged perpetrator: {esc(v['alleged_perpetrator'])}<br>"
-        f"<small>{esc(v['summary'])}</small><br><small>[{esc(v['dataset'])}] "
-        f"{source_links(v['source'])}</small></div>"
-    )
+    return _incident_popups(v.to_frame().T)[0]
+
+
+def _incident_popups(frame: pd.DataFrame) -> list[str]:
+    """Escaped popup HTML for many incidents, one pass over the columns."""
+    casualties = frame["casualties"].tolist() if "casualties" in frame else [None] * len(frame)
+    out = []
+    for occurred, precision, kind, place, loc, perpetrator, summary, dataset, source, killed in zip(
+        frame["occurred"],
+        frame["date_precision"],
+        frame["kind"],
+        frame["place"],
+        frame["location_precision"],
+        frame["alleged_perpetrator"],
+        frame["summary"],
+        frame["dataset"],
+        frame["source"],
+        casualties,
+        strict=True,
+    ):
+        dead = f"; {int(killed)} killed" if killed is not None and pd.notna(killed) else ""
+        out.append(
+            f'<div class="dz-popup"><b>{esc(kind)}</b> at {esc(place)}<br>'
+            f"{_local_day(occurred, precision)} ({esc(precision)} precision; place "
+            f"{esc(loc)}){dead}<br>Alleged perpetrator: {esc(perpetrator)}<br>"
+            f"<small>{esc(summary)}</small><br><small>[{esc(dataset)}] "
+            f"{source_links(source)}</small></div>"
+        )
+    return out
 
 
 # --- layers ----------------------------------------------------------------------------------
@@ -319,21 +336,30 @@ def incident_layers(incidents: pd.DataFrame) -> list[folium.FeatureGroup]:
 
 
 def _detailed_markers(part: pd.DataFrame) -> folium.GeoJson:
+    popups = _incident_popups(part)
     features = [
         {
             "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [round(v["lon"], 5), round(v["lat"], 5)]},
+            "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]},
             "properties": {
-                "kind": str(v["kind"]),
-                "popup": incident_popup(v),
-                "tooltip": f"{_local_day(v['occurred'], v['date_precision'])}: {esc(v['kind'])}",
+                "kind": str(kind),
+                "popup": popup,
+                "tooltip": f"{_local_day(occurred, precision)}: {esc(kind)}",
             },
         }
-        for _, v in part.iterrows()
+        for lon, lat, kind, occurred, precision, popup in zip(
+            part["lon"],
+            part["lat"],
+            part["kind"],
+            part["occurred"],
+            part["date_precision"],
+            popups,
+            strict=True,
+        )
     ]
     return folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
-        marker=folium.CircleMarker(radius=6, weight=1, fill_opacity=0.85),
+        marker=folium.CircleMarker(radius=6, weight=1, fill=True, fill_opacity=0.85),
         style_function=lambda f: {
             "color": "#ffffff",
             "fillColor": kind_color(f["properties"]["kind"]),
@@ -466,9 +492,10 @@ def base_map(
         tiles=None,
         control_scale=True,
         height=height,
-        min_zoom=5,
-        max_zoom=14,
     )
+    # folium gives min/max zoom only to a tile layer; without tiles Leaflet would have no
+    # maxZoom, and the marker-cluster plugin refuses to work without one
+    m.options.update(min_zoom=5, max_zoom=14)
     tiles = BASEMAPS[basemap]
     if tiles:
         url, attribution, name = tiles

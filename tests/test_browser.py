@@ -197,12 +197,6 @@ def test_slider_moves_the_map_to_the_cairo_agreement(page, server, timeline):
     assert CAIRO_TITLE in popup.inner_text()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app bug: geo.render._detailed_markers draws incident markers without a fill "
-    "(folium.CircleMarker needs fill=True), so they show no kind colour and only their 1 px "
-    "outline takes clicks",
-)
 def test_incident_markers_are_filled_with_their_kind_colour(page, server, timeline):
     instant = "2017-07-23T12:00+03:00"
     shown = window_incidents(timeline, instant).drop_duplicates(["dataset", "violation_id"])
@@ -218,12 +212,6 @@ def test_incident_markers_are_filled_with_their_kind_colour(page, server, timeli
     assert sorted(fills) == sorted(kind_color(str(k)) for k in shown["kind"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app bug: geo.render.base_map gives folium.Map max_zoom/min_zoom, which folium only "
-    "passes to a tile layer; without tiles the Leaflet map has no maxZoom and "
-    "Leaflet.markercluster throws 'Map has no maxZoom specified': no cluster is drawn",
-)
 def test_many_incidents_are_drawn_as_clusters(context, tmp_path):
     data = browser.synthetic_folder(tmp_path / "many", 5_000)
     instant = "2022-12-30T12:00+03:00"

@@ -203,3 +203,18 @@ def test_zoom_for_a_zone(timeline):
     (lat, lon), zoom = zoom_for(timeline, "daraa-al-balad")
     assert 32.5 < lat < 32.7 and 36.0 < lon < 36.2 and zoom >= 11
     assert zoom_for(timeline, "syria-nationwide")[1] <= 7
+
+
+def test_map_without_tiles_still_has_zoom_limits(timeline):
+    html = base_map(bounds(timeline)).get_root().render()
+    assert '"maxZoom": 14' in html and '"minZoom": 5' in html  # marker clusters need maxZoom
+
+
+def test_incident_markers_are_filled(timeline):
+    at = "2017-07-23T12:00+03:00"
+    (_, incidents) = dynamic_layers(
+        timeline, status_at(timeline, at), window_incidents(timeline, at)
+    )
+    m = base_map(bounds(timeline))
+    incidents.add_to(m)
+    assert '"fill": true' in m.get_root().render()
