@@ -306,22 +306,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = PROJECT_DIR / "app.py"
     if not app.is_file():
         raise UsageError(f"the app is not here: {app} (dezmap serve runs from a checkout)")
-    env = dict(os.environ, DEZMAP_DATA=str(data_dir.resolve()))
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(app),
-        "--server.port",
-        str(args.port),
-        "--server.address",
-        args.address,
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
+    # Streamlit reads these before anything else (the app is warmed up before it starts)
+    env = dict(
+        os.environ,
+        DEZMAP_DATA=str(data_dir.resolve()),
+        STREAMLIT_SERVER_PORT=str(args.port),
+        STREAMLIT_SERVER_ADDRESS=args.address,
+        STREAMLIT_SERVER_HEADLESS="true",
+        STREAMLIT_SERVER_ENABLE_STATIC_SERVING="true",
+        STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
+    )
+    # ui.serve loads and joins the data first, then runs `streamlit run` in its process
+    command = [sys.executable, "-m", "ui.serve", str(app)]
     print(f"dezmap: serving {data_dir} on http://{args.address}:{args.port}", flush=True)
     return subprocess.call(command, env=env, cwd=PROJECT_DIR)
 
