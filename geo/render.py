@@ -202,11 +202,6 @@ def zone_popup(
     return "".join(rows)
 
 
-def incident_popup(v: pd.Series) -> str:
-    """Escaped HTML for one incident's popup."""
-    return _incident_popups(v.to_frame().T)[0]
-
-
 def _incident_popups(frame: pd.DataFrame) -> list[str]:
     """Escaped popup HTML for many incidents, one pass over the columns."""
     casualties = frame["casualties"].tolist() if "casualties" in frame else [None] * len(frame)

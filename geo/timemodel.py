@@ -34,7 +34,7 @@ import pandas as pd
 
 from geo import schema
 from geo.errors import UsageError
-from geo.join import NS_MAX, Matches, ZoneIndex, join_incidents, to_ns, zones_of_incidents
+from geo.join import Matches, ZoneIndex, join_incidents, to_ns, zones_of_incidents
 
 STATUSES = ("none", "holding", "violated", "lapsed")
 DEFAULT_WINDOW_DAYS = 7.0
@@ -379,17 +379,3 @@ def annotate_incidents(timeline: Timeline) -> gpd.GeoDataFrame:
         imprecise_date=duration > _NS_PER_DAY,
         spans_versions=spans,
     )
-
-
-def transitions(timeline: Timeline, zone_id: str) -> list[pd.Timestamp]:
-    """The instants at which a zone's inputs change: versions, agreements starting or ending.
-
-    Useful for stepping a time slider from event to event.
-    """
-    zi, ai = timeline.zones, timeline.agreements
-    code = zi.code(zone_id)
-    out = set(zi.start[zi.zone == code].tolist()) | set(zi.end[zi.zone == code].tolist())
-    agr = ai.by_zone[code]
-    out |= set(ai.start[agr].tolist()) | set(ai.end[agr].tolist())
-    out.discard(NS_MAX)
-    return [pd.Timestamp(t, tz="UTC") for t in sorted(out) if t > np.iinfo(np.int64).min]

@@ -16,7 +16,6 @@ from geo.timemodel import (
     build_timeline,
     incident_agreements,
     status_at,
-    transitions,
     window_incidents,
 )
 from geo.validate import check_violations_bytes
@@ -290,11 +289,9 @@ def test_month_precision_counts_in_every_window_it_overlaps(tmp_path):
     assert status(timeline, "2017-09-09")["status"] == "holding"
 
 
-def test_window_incidents_and_transitions(story):
+def test_window_incidents_name_the_zone_they_counted_in(story):
     recent = window_incidents(story, "2017-03-20")
     assert list(recent["violation_id"]) == ["v-1"] and list(recent["zone_id_matched"]) == ["ghouta"]
-    steps = transitions(story, "ghouta")
-    assert steps[0] == pd.Timestamp("2016-12-31T22:00Z") and len(steps) == 5
 
 
 # --- the join alone ----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ callbacks, so that state survives page changes and buttons can move other widget
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -145,8 +145,3 @@ def bind(key: str, value: Any) -> str:
     if key not in st.session_state:
         st.session_state[key] = value
     return key
-
-
-def field_names() -> list[str]:
-    """The names of the view's fields."""
-    return [f.name for f in fields(View)]
