@@ -197,6 +197,24 @@ def test_slider_moves_the_map_to_the_cairo_agreement(page, server, timeline):
     assert CAIRO_TITLE in popup.inner_text()
 
 
+def test_moving_the_slider_updates_layers_without_remounting_the_map(page, server, timeline):
+    before, after = "2017-07-21T12:00+03:00", "2017-07-23T12:00+03:00"
+    page.goto(f"{server.base_url}/?at={q(before)}&zone=eastern-ghouta")
+    browser.wait_for_map(page)
+    browser.wait_for_idle(page)
+    frame = browser.map_frame_object(page)
+    # marks that a remount (a new iframe document or a new Leaflet map) would wipe out
+    frame.evaluate("() => { window.__dz_mark = 'kept'; window.map.__dz_mark = 'kept'; }")
+    for day in ("22 July 2017", "23 July 2017"):
+        browser.press_day_slider(page, "ArrowRight")
+        page.locator(browser.HEADING).filter(has_text=f"{day}, 12:00 Damascus time").wait_for()
+    browser.wait_for_idle(page)
+    status_after = expected_zones(timeline, after)["eastern-ghouta"]
+    frame = browser.map_frame_object(page)
+    frame.locator(f"path.dz-zone-eastern-ghouta.dz-status-{status_after}").wait_for()
+    assert frame.evaluate("() => [window.__dz_mark, window.map.__dz_mark]") == ["kept", "kept"]
+
+
 def test_incident_markers_are_filled_with_their_kind_colour(page, server, timeline):
     instant = "2017-07-23T12:00+03:00"
     shown = window_incidents(timeline, instant).drop_duplicates(["dataset", "violation_id"])
