@@ -465,6 +465,7 @@ def base_map(
     *,
     basemap: str = "none",
     reference: Sequence[ReferenceLayer] = (),
+    kinds: Iterable[str] | None = None,
     height: str = "100%",
 ) -> folium.Map:
     """The part of the map that does not change with the instant.
@@ -477,6 +478,8 @@ def base_map(
         ``"none"`` (no tiles: no request leaves the machine), ``"osm"`` or ``"carto"``.
     reference
         Layers drawn as thin outlines under the zones.
+    kinds
+        Incident kinds for the legend; None for a map without legend.
     """
     if basemap not in BASEMAPS:
         raise ValueError(f"unknown base map {basemap!r}; use one of {', '.join(BASEMAPS)}")
@@ -500,6 +503,9 @@ def base_map(
     for layer in reference:
         _reference_layer(layer).add_to(m)
     folium.plugins.Fullscreen(position="topleft").add_to(m)
+    if kinds is not None:
+        legend(kinds).add_to(m)
+        m.get_root().header.add_child(folium.Element(f"<style>{MAP_CSS}</style>"))
     m.fit_bounds([[y0, x0], [y1, x1]])
     return localize(m)
 
@@ -600,11 +606,10 @@ def snapshot_map(
     focus: str | None = None,
 ) -> folium.Map:
     """A whole map at one instant: base, zones, incidents, legend and layer control."""
-    m = base_map(bounds, basemap=basemap, reference=reference)
+    kinds = incidents["kind"].astype(str) if len(incidents) else []
+    m = base_map(bounds, basemap=basemap, reference=reference, kinds=kinds)
     for group in dynamic_layers(timeline, status, incidents, focus=focus):
         group.add_to(m)
-    legend(incidents["kind"].astype(str) if len(incidents) else []).add_to(m)
-    m.get_root().header.add_child(folium.Element(f"<style>{MAP_CSS}</style>"))
     folium.LayerControl(collapsed=True).add_to(m)
     return localize(m)
 

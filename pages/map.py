@@ -5,7 +5,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import schema
-from geo.render import MAP_CSS, base_map, dynamic_layers, legend, md_escape, zoom_for
+from geo.render import base_map, dynamic_layers, md_escape, zoom_for
 from geo.timemodel import status_at, window_incidents
 from ui import controls, data, state
 
@@ -32,9 +32,7 @@ reference, unreadable = data.reference_layers()
 for problem in unreadable:
     st.warning(f"Reference layer skipped: {md_escape(problem)}")
 bounds = tuple(timeline.zones.versions.total_bounds)
-base = base_map(bounds, basemap=view.base, reference=reference)
-legend(timeline.incidents["kind"].astype(str).unique()).add_to(base)
-base.get_root().header.add_child(folium.Element(f"<style>{MAP_CSS}</style>"))
+base = base_map(bounds, basemap=view.base, reference=reference, kinds=data.choices()[0])
 center, zoom = zoom_for(timeline, view.zone)
 st_folium(
     base,

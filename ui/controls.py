@@ -68,7 +68,7 @@ def sidebar(timeline: Timeline, view: View) -> np.ndarray | None:
             "Only these zones on the map and in the tables (empty: all).",
             names,
         )
-        kinds = sorted(incidents["kind"].astype(str).unique())
+        kinds, perpetrators = data.choices()
         _multi(
             "Incident kinds",
             "w.kinds",
@@ -77,11 +77,10 @@ def sidebar(timeline: Timeline, view: View) -> np.ndarray | None:
             view.kinds,
             "Only incidents of these kinds count (empty: all).",
         )
-        counts = incidents["alleged_perpetrator"].astype(str).value_counts()
         _multi(
             "Alleged perpetrators",
             "w.perpetrators",
-            list(counts.index),
+            perpetrators,
             "perpetrators",
             view.perpetrators,
             "Only incidents attributed to these count (empty: all).",

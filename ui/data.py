@@ -94,6 +94,20 @@ def events() -> np.ndarray:
     return _events(str(folder), data_fingerprint(folder))
 
 
+@st.cache_resource(max_entries=4)
+def _choices(folder: str, fingerprint: tuple) -> tuple[list[str], list[str]]:
+    incidents = _timeline(folder, fingerprint).incidents
+    kinds = sorted(incidents["kind"].astype(str).unique())
+    perpetrators = list(incidents["alleged_perpetrator"].astype(str).value_counts().index)
+    return kinds, perpetrators
+
+
+def choices() -> tuple[list[str], list[str]]:
+    """The incident kinds (sorted) and alleged perpetrators (most frequent first) in the data."""
+    folder = data_dir()
+    return _choices(str(folder), data_fingerprint(folder))
+
+
 @st.cache_resource(show_spinner="Loading reference layers...", max_entries=4)
 def _reference(folder: str, fingerprint: tuple) -> tuple[list[ReferenceLayer], list[str]]:
     import shapely

@@ -27,6 +27,7 @@ def warm_up() -> float:
     timeline = data.timeline_or_none()
     if timeline is not None:
         data.events()
+        data.choices()
         data.reference_layers()
         # the first render compiles folium's templates
         base_map(tuple(timeline.zones.versions.total_bounds)).get_root().render()
