@@ -18,6 +18,12 @@ def warm_up() -> float:
     A data folder with errors is not an error here: the pages show the problems.
     """
     started = time.perf_counter()
+    import logging
+
+    # filling the caches outside a page run is intended: Streamlit's warning about it is noise
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
+        logging.ERROR
+    )
     # not streamlit_folium: a component declared before the server exists is never served
     import altair  # noqa: F401 - imported for its cost, once
 
