@@ -20,15 +20,17 @@ def warm_up() -> float:
     started = time.perf_counter()
     import logging
 
-    # filling the caches outside a page run is intended: Streamlit's warning about it is noise
-    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
-        logging.ERROR
-    )
     # not streamlit_folium: a component declared before the server exists is never served
     import altair  # noqa: F401 - imported for its cost, once
 
     from geo.render import base_map
     from ui import data
+
+    # filling the caches outside a page run is intended: Streamlit's warning about it is noise
+    # (set after importing Streamlit, which configures its loggers on import)
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
+        logging.ERROR
+    )
 
     timeline = data.timeline_or_none()
     if timeline is not None:
