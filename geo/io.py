@@ -49,22 +49,12 @@ ZONE_FRAME_COLUMNS = [
     "geometry",
 ]
 AGREEMENT_FRAME_COLUMNS = list(schema.AGREEMENT_COLUMNS)
+# the CSV columns, with the end of each incident's interval after its start, then where the
+# record came from and its point
 VIOLATION_FRAME_COLUMNS = [
-    "violation_id",
-    "occurred",
+    *schema.VIOLATION_COLUMNS[:2],  # violation_id, occurred
     "occurred_end",
-    "date_precision",
-    "lat",
-    "lon",
-    "location_precision",
-    "place",
-    "zone_id",
-    "kind",
-    "alleged_perpetrator",
-    "reported_by",
-    "casualties",
-    "summary",
-    "source",
+    *schema.VIOLATION_COLUMNS[2:],
     "dataset",
     "geometry",
 ]
