@@ -19,6 +19,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import urlparse
 
 import folium
@@ -459,6 +460,15 @@ class ReferenceLayer:
     frame: gpd.GeoDataFrame
     label_field: str | None = None
 
+    @cached_property
+    def geojson(self) -> dict:
+        """The layer as GeoJSON with escaped labels, made once (the map is built per rerun)."""
+        data = json.loads(self.frame[["geometry"]].to_json(drop_id=True))
+        if self.label_field and self.label_field in self.frame.columns:
+            for feature, value in zip(data["features"], self.frame[self.label_field], strict=True):
+                feature["properties"] = {"label": esc(value)}
+        return data
+
 
 def base_map(
     bounds: Bounds,
@@ -525,12 +535,8 @@ class _Background(MacroElement):
 
 
 def _reference_layer(layer: ReferenceLayer) -> folium.GeoJson:
-    data = json.loads(layer.frame[["geometry"]].to_json(drop_id=True))
-    if layer.label_field and layer.label_field in layer.frame.columns:
-        for feature, value in zip(data["features"], layer.frame[layer.label_field], strict=True):
-            feature["properties"] = {"label": esc(value)}
     return folium.GeoJson(
-        data,
+        layer.geojson,
         name=f"Reference: {layer.name}",
         style_function=lambda f: {
             "color": "#64748b",

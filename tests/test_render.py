@@ -218,3 +218,20 @@ def test_incident_markers_are_filled(timeline):
     m = base_map(bounds(timeline))
     incidents.add_to(m)
     assert '"fill": true' in m.get_root().render()
+
+
+def test_reference_layer_labels_are_escaped_and_made_once():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from geo.render import ReferenceLayer
+
+    layer = ReferenceLayer(
+        "admin",
+        gpd.GeoDataFrame({"name": ["<b>x</b>"]}, geometry=[box(36, 33, 37, 34)], crs=4326),
+        "name",
+    )
+    assert layer.geojson["features"][0]["properties"] == {"label": "&lt;b&gt;x&lt;/b&gt;"}
+    assert layer.geojson is layer.geojson
+    html = decoded(base_map((36, 33, 37, 34), reference=[layer]).get_root().render())
+    assert "dz-reference" in html and "<b>x</b>" not in html
