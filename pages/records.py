@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from geo import schema
 from geo.export import for_display, records_csv, records_geojson
 from geo.filters import search
 from geo.render import citations
@@ -15,6 +16,10 @@ mask = controls.sidebar(timeline, view)
 shown = controls.agreements_shown(timeline, view)
 
 st.title("Records")
+st.caption(
+    f"{schema.format_local(view.at)}; window: the {view.window:g} days before. The sidebar "
+    "filters apply to both tables."
+)
 query = st.text_input(
     "Search",
     key="w.search",
