@@ -34,17 +34,11 @@ from geo.validate import (
 CRS = "EPSG:4326"
 BUNDLED = "bundled"
 
+# the zone properties, with each version's name after the zone's, then its feature and outline
 ZONE_FRAME_COLUMNS = [
-    "zone_id",
+    schema.ZONE_PROPERTIES[0],  # zone_id
     "version_id",
-    "name",
-    "name_ar",
-    "group",
-    "valid_from",
-    "valid_to",
-    "accuracy",
-    "boundary_source",
-    "notes",
+    *schema.ZONE_PROPERTIES[1:],
     "feature",
     "geometry",
 ]
