@@ -6,14 +6,15 @@ from streamlit_folium import st_folium
 
 from geo import schema
 from geo.render import base_map, dynamic_layers, md_escape, zoom_for
-from geo.timemodel import status_at, window_incidents
+from geo.view import select
 from ui import controls, data, state
 
 timeline = data.timeline()
 controls.apply_pending()
 view = state.view(timeline)
-mask = controls.sidebar(timeline, view)
-shown = controls.agreements_shown(timeline, view)
+controls.sidebar(timeline, view)
+scene = select(timeline, view)
+status = scene.status
 
 st.markdown(f"#### {schema.format_local(view.at)}")
 st.caption(
@@ -21,12 +22,6 @@ st.caption(
     f"{timeline.n_incidents:,} incidents loaded."
 )
 controls.time_controls(timeline, view)
-
-zone_ids = list(view.zones) or None
-status = status_at(shown, view.at, window_days=view.window, incident_mask=mask, zone_ids=zone_ids)
-incidents = window_incidents(shown, view.at, window_days=view.window, incident_mask=mask)
-if zone_ids:
-    incidents = incidents[incidents["zone_id_matched"].isin(zone_ids)]
 
 reference, unreadable = data.reference_layers()
 for problem in unreadable:
@@ -37,7 +32,7 @@ center, zoom = zoom_for(timeline, view.zone)
 st_folium(
     base,
     key="dz-map",
-    feature_group_to_add=dynamic_layers(shown, status, incidents, focus=view.zone),
+    feature_group_to_add=dynamic_layers(scene.timeline, status, scene.incidents, focus=view.zone),
     layer_control=folium.LayerControl(collapsed=True),
     returned_objects=[],
     width="stretch",

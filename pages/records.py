@@ -6,14 +6,14 @@ from geo import schema
 from geo.export import for_display, records_csv, records_geojson
 from geo.filters import search
 from geo.render import citations
-from geo.timemodel import annotate_incidents, window_incidents
+from geo.view import select
 from ui import controls, data, state
 
 timeline = data.timeline()
 controls.apply_pending()
 view = state.view(timeline)
-mask = controls.sidebar(timeline, view)
-shown = controls.agreements_shown(timeline, view)
+controls.sidebar(timeline, view)
+scene = select(timeline, view)
 
 st.title("Records")
 st.caption(
@@ -32,11 +32,8 @@ def first_link(source: str) -> str | None:
     return next((url for _, url in citations(source) if url), None)
 
 
-agreements = shown.agreements.frame
-if view.zones:
-    agreements = agreements[agreements["zone_ids"].map(lambda z: bool(set(z) & set(view.zones)))]
 agreements = search(
-    agreements,
+    scene.agreement_records(),
     query,
     ["agreement_id", "title", "kind", "parties", "guarantors", "terms", "outcome", "source"],
 )
@@ -57,19 +54,8 @@ st.download_button(
     key="w.dl-agreements",
 )
 
-if scope == "all":
-    incidents = annotate_incidents(shown)
-    if mask is not None:
-        incidents = incidents[mask]
-    if view.zones:
-        incidents = incidents[incidents["zones"].map(lambda z: bool(set(z) & set(view.zones)))]
-else:
-    incidents = window_incidents(shown, view.at, window_days=view.window, incident_mask=mask)
-    if view.zones:
-        incidents = incidents[incidents["zone_id_matched"].isin(view.zones)]
-    incidents = incidents.drop_duplicates(["dataset", "violation_id"])
 incidents = search(
-    incidents,
+    scene.incident_records("all" if scope == "all" else "window"),
     query,
     [
         "violation_id",

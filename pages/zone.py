@@ -7,22 +7,23 @@ from geo import schema
 from geo.charts import zone_timeline_chart
 from geo.metrics import agreement_metrics, zone_daily
 from geo.render import md_escape, outline_history_map
-from geo.timemodel import status_at
+from geo.view import page_zone, select, with_changes
 from ui import controls, data, state
 
 timeline = data.timeline()
 controls.apply_pending()
 view = state.view(timeline)
-mask = controls.sidebar(timeline, view)
-shown = controls.agreements_shown(timeline, view)
+controls.sidebar(timeline, view)
 zones = timeline.zones
-zone_id = view.zone or next(z for z in zones.zone_ids if z != "syria-nationwide")
+zone_id = page_zone(timeline, view)
+scene = select(timeline, with_changes(view, zones=(zone_id,)))
+shown, mask = scene.timeline, scene.mask
 versions = zones.versions[zones.versions["zone_id"] == zone_id]
 first = versions.iloc[0]
 
 st.title(md_escape(first["name"]))
 st.text(first["name_ar"])
-now = status_at(shown, view.at, window_days=view.window, incident_mask=mask, zone_ids=[zone_id])
+now = scene.status
 if now.empty:
     st.info(f"{md_escape(first['name'])} did not exist on {schema.format_local(view.at)}.")
 else:

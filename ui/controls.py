@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from geo import schema
 from geo.datasets import dataset_names
-from geo.filters import incident_mask, local_instant, step_event
+from geo.filters import local_instant, step_event
 from geo.render import BASEMAP_LABELS
 from geo.timemodel import Timeline
 from ui import data
@@ -43,11 +42,10 @@ def _multi(
     )
 
 
-def sidebar(timeline: Timeline, view: View) -> np.ndarray | None:
-    """Draw the filters; return the mask of incidents they let through (None: all)."""
+def sidebar(timeline: Timeline, view: View) -> None:
+    """Draw the filters (each changes the view; geo.view.select applies them)."""
     zones = timeline.zones
     names = dict(zip(zones.versions["zone_id"], zones.versions["name"], strict=False))
-    incidents = timeline.incidents
     with st.sidebar:
         st.header("Filters")
         bind("w.zone", view.zone or "")
@@ -103,18 +101,6 @@ def sidebar(timeline: Timeline, view: View) -> np.ndarray | None:
             on_change=lambda: update(base=st.session_state["w.base"]),
         )
         st.caption("The address bar always holds this view: copy it to share it.")
-    return incident_mask(
-        incidents, kinds=view.kinds, perpetrators=view.perpetrators, datasets=view.datasets
-    )
-
-
-def agreements_shown(timeline: Timeline, view: View) -> Timeline:
-    """The timeline with only the chosen data sets' agreements (the join is kept)."""
-    if not view.datasets:
-        return timeline
-    from geo.datasets import restrict
-
-    return restrict(timeline, view.datasets)[0]
 
 
 def _sync_time_widgets(at: pd.Timestamp) -> None:
