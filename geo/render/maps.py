@@ -14,13 +14,10 @@ them.
 
 from __future__ import annotations
 
-import html
 import json
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from urllib.parse import urlparse
 
 import folium
 import folium.plugins
@@ -31,37 +28,12 @@ from branca.element import MacroElement, Template
 
 from geo import schema
 from geo.assets import localize
+from geo.render.escape import esc, script_json, source_links
+from geo.render.style import STATUS_COLORS, STATUS_LABELS, kind_color
 from geo.timemodel import Timeline
 
 Bounds = tuple[float, float, float, float]
 
-STATUS_COLORS = {
-    "none": "#8a8f98",
-    "holding": "#1a7f37",
-    "violated": "#c62828",
-    "lapsed": "#d97706",
-}
-STATUS_LABELS = {
-    "none": "No agreement in force",
-    "holding": "Holding: agreement in force, no incident in the window",
-    "violated": "Violated: incidents in the window",
-    "lapsed": "Lapsed: agreement ended, nothing replaced it",
-}
-KIND_COLORS = {
-    "shelling": "#b91c1c",
-    "airstrike": "#7c3aed",
-    "ground-assault": "#c2410c",
-    "clashes": "#a16207",
-    "siege": "#0f766e",
-    "obstruction": "#1d4ed8",
-    "sniping": "#be185d",
-    "detention": "#4d7c0f",
-    "bombing": "#9f1239",
-    "state-based-violence": "#92400e",
-    "non-state-violence": "#4338ca",
-    "one-sided-violence": "#be123c",
-}
-OTHER_KIND_COLOR = "#52525b"
 BASEMAPS = {
     "none": None,
     "osm": (
@@ -81,67 +53,7 @@ BASEMAP_LABELS = {"none": "None (offline)", "osm": "OpenStreetMap", "carto": "CA
 DETAIL_LIMIT = 1500
 #: Popups list at most this many recent incidents per zone.
 POPUP_INCIDENTS = 8
-_URL = re.compile(r"https?://[^\s|]+")
 _COORD_DECIMALS = 5
-
-
-# --- escaping --------------------------------------------------------------------------------
-
-
-def esc(value: object) -> str:
-    """HTML-escape any value (None and NaN become an empty string)."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    return html.escape(str(value), quote=True)
-
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
-
-
-def md_escape(value: object) -> str:
-    """Escape text for Streamlit's Markdown (titles, captions, messages): shown as typed."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", "" if value is None else str(value))
-
-
-def safe_href(url: str) -> str | None:
-    """An escaped ``href`` value for an http(s) address, or None for anything else."""
-    parsed = urlparse(url.strip())
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        return None
-    return html.escape(url.strip(), quote=True)
-
-
-def citations(source: str) -> list[tuple[str, str | None]]:
-    """Split a ``source`` cell into (label, url) pairs: ``Outlet, date, URL | PA-X 2093``."""
-    out = []
-    for part in str(source or "").split(" | "):
-        part = part.strip()
-        if not part:
-            continue
-        match = _URL.search(part)
-        url = match.group(0) if match else None
-        label = part[: match.start()].strip().rstrip(",;").strip() if match else part
-        out.append((label or (urlparse(url).netloc if url else part), url))
-    return out
-
-
-def source_links(source: str, limit: int = 3) -> str:
-    """The citations of a record as escaped HTML links (text where there is no safe URL)."""
-    items = []
-    for label, url in citations(source)[:limit]:
-        href = safe_href(url) if url else None
-        text = esc(label)
-        items.append(
-            f'<a href="{href}" target="_blank" rel="noopener noreferrer">{text}</a>'
-            if href
-            else text
-        )
-    return "; ".join(items)
-
-
-def script_json(value: object) -> str:
-    """JSON for embedding in a ``<script>``: ``</`` cannot end the script early."""
-    return json.dumps(value, ensure_ascii=False).replace("</", "<\\/").replace("<!--", "<\\!--")
 
 
 # --- popups ----------------------------------------------------------------------------------
@@ -308,11 +220,6 @@ def _zone_style(feature: dict) -> dict:
         "dashArray": None if props["nested"] else "6 4",
         "className": f"dz-zone dz-zone-{props['zone_id']} dz-status-{props['status']}",
     }
-
-
-def kind_color(kind: str) -> str:
-    """The marker colour of an incident kind."""
-    return KIND_COLORS.get(kind, OTHER_KIND_COLOR)
 
 
 def incident_layers(incidents: pd.DataFrame) -> list[folium.FeatureGroup]:
