@@ -13,11 +13,8 @@ from geo.datasets import imported_dir, load_timeline
 from geo.errors import DataError
 from geo.filters import event_instants
 from geo.render import ReferenceLayer, md_escape
+from geo.render.reference import load_reference_layers
 from geo.timemodel import Timeline
-
-#: Simplification of reference layers for display (degrees, about 200 m).
-REFERENCE_TOLERANCE = 0.002
-_LABEL_FIELDS = ("name", "NAME_EN", "ADM3_EN", "ADM2_EN", "ADM1_EN", "admin1Name_en", "NAME")
 
 
 def data_dir() -> Path:
@@ -110,23 +107,7 @@ def choices() -> tuple[list[str], list[str]]:
 
 @st.cache_resource(show_spinner="Loading reference layers...", max_entries=4)
 def _reference(folder: str, fingerprint: tuple) -> tuple[list[ReferenceLayer], list[str]]:
-    import shapely
-
-    from geo.io import read_layer
-
-    layers, problems = [], []
-    for path in sorted(Path(folder).glob("*.geojson")):
-        try:
-            frame, _ = read_layer(path)
-        except DataError as exc:
-            problems.append(f"{path.name}: {exc.message}")
-            continue
-        frame = frame.set_geometry(
-            shapely.simplify(frame.geometry.to_numpy(), REFERENCE_TOLERANCE, preserve_topology=True)
-        )
-        label = next((f for f in _LABEL_FIELDS if f in frame.columns), None)
-        layers.append(ReferenceLayer(path.stem, frame, label))
-    return layers, problems
+    return load_reference_layers(folder)
 
 
 def reference_layers() -> tuple[list[ReferenceLayer], list[str]]:
