@@ -1,4 +1,4 @@
-"""Leaflet and its plugins, served by the app itself: no CDN, ever.
+"""Leaflet and its plugins, served by the app itself: no CDN, ever; and the country outlines.
 
 The packages and their exact versions are pinned in ``package.json`` / ``package-lock.json``
 (with their sha512 integrity). :func:`install` (``python -m geo.assets``, run by ``make``)
@@ -10,6 +10,14 @@ at ``/app/static/vendor/...`` (``server.enableStaticServing``). Node is not need
 ``default_js`` and ``default_css``) to the local copy, drops the libraries dezmap maps do not
 use (jQuery, Bootstrap, Font Awesome, awesome-markers), and refuses any address it does not
 know, so that a new plugin cannot quietly bring a CDN back.
+
+The country outlines (:mod:`geo.context`) are Natural Earth's, from the npm package
+``world-atlas``, at the 1:10m scale. At the scale of a zone such as Eastern Ghouta (about
+30 km across) the 1:50m outlines are too coarse: half of Syria's border segments there are
+longer than 10 km, some over 40 km, so the Lebanese border would cut across the frame in a
+few straight strokes; at 1:10m the median segment is about 2 km. The file (3.6 MB) is only
+read by Python, never sent to the browser: the app's map takes a part clipped to the region
+and simplified (see :mod:`geo.render.maps`), so the payload stays small.
 """
 
 from __future__ import annotations
@@ -59,6 +67,11 @@ FILES: dict[str, dict[str, str]] = {
         "Control.FullScreen.js": "Control.FullScreen.js",
         "Control.FullScreen.css": "Control.FullScreen.css",
         "icon-fullscreen.svg": "icon-fullscreen.svg",
+        "LICENSE": "LICENSE",
+    },
+    # Natural Earth countries at 1:10m (see the module docstring for the choice of scale)
+    "world-atlas": {
+        "countries-10m.json": "countries-10m.json",
         "LICENSE": "LICENSE",
     },
 }

@@ -121,3 +121,23 @@ def test_lock_must_pin_every_package(tmp_path):
     lock.write_text(json.dumps({"packages": {}}))
     with pytest.raises(AssetError, match="does not pin leaflet"):
         assets.locked_packages(lock)
+
+
+def test_package_json_and_the_lock_pin_the_same_version_of_every_vendored_package():
+    wanted = json.loads((assets.PROJECT_DIR / "package.json").read_text())["dependencies"]
+    locked = assets.locked_packages()
+    assert set(wanted) == set(assets.FILES) == set(locked)
+    for name, pin in locked.items():
+        assert pin["version"] == wanted[name], name
+        assert pin["integrity"].startswith("sha512-"), name
+        assert pin["url"].startswith(f"{assets.REGISTRY}/{name}/-/"), name
+        # what is installed is what the lock pins
+        stamp = assets.VENDOR_DIR / name / ".integrity"
+        assert stamp.read_text() == pin["integrity"], f"run `python -m geo.assets` ({name})"
+
+
+def test_the_country_outlines_come_with_their_licence():
+    folder = assets.VENDOR_DIR / "world-atlas"
+    assert "Permission to use, copy, modify" in (folder / "LICENSE").read_text()
+    head = (folder / "countries-10m.json").read_bytes()[:200]
+    assert head.startswith(b'{"type":"Topology"')
