@@ -18,6 +18,13 @@ longer than 10 km, some over 40 km, so the Lebanese border would cut across the 
 few straight strokes; at 1:10m the median segment is about 2 km. The file (3.6 MB) is only
 read by Python, never sent to the browser: the app's map takes a part clipped to the region
 and simplified (see :mod:`geo.render.maps`), so the payload stays small.
+
+The zone editor (``ui/editor/``) draws with ``@geoman-io/leaflet-geoman-free``, whose
+``dist/`` file is one self-contained bundle (its own dependencies, Turf and polyclip, are
+compiled in), so the lock pins that one package. It is chosen over Leaflet.draw because the
+editor needs holes and multi-part zones: geoman edits every ring of a (multi)polygon, cuts
+holes, adds and removes parts, while Leaflet.draw edits only the outer ring of simple
+polygons. Its icons are inlined in its CSS, so nothing else is fetched.
 """
 
 from __future__ import annotations
@@ -67,6 +74,12 @@ FILES: dict[str, dict[str, str]] = {
         "Control.FullScreen.js": "Control.FullScreen.js",
         "Control.FullScreen.css": "Control.FullScreen.css",
         "icon-fullscreen.svg": "icon-fullscreen.svg",
+        "LICENSE": "LICENSE",
+    },
+    # the zone editor's drawing plugin (minified: half the size of the readable bundle)
+    "@geoman-io/leaflet-geoman-free": {
+        "dist/leaflet-geoman.min.js": "leaflet-geoman.min.js",
+        "dist/leaflet-geoman.css": "leaflet-geoman.css",
         "LICENSE": "LICENSE",
     },
     # Natural Earth countries at 1:10m (see the module docstring for the choice of scale)
