@@ -1,0 +1,550 @@
+"""The checks every polygon layer must pass: GeoJSON structure and geometry.
+
+These checks know RFC 7946 and nothing about zones: types, members, nesting, rings, ranges,
+swapped axes, validity, winding and the legacy ``crs`` member. What passes is turned into
+shapely geometries. The zone rules (properties, dates, versions) are in
+:mod:`geo.validate.zones`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import shapely
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from geo.errors import Report
+from geo.geojson import GEOMETRY_TYPES, POLYGON_TYPES, WGS84_NAMES, ParsedText, json_type
+from geo.schema import REGION, REGION_NAME
+
+# Members that change an object's meaning when they appear on the wrong kind (RFC 7946 7.1).
+_FORBIDDEN = {
+    "FeatureCollection": ("coordinates", "geometries", "geometry", "properties"),
+    "Feature": ("coordinates", "geometries", "features"),
+    "geometry": ("geometry", "properties", "features"),
+}
+_MAX_EXAMPLES = 3
+
+
+@dataclass
+class FeatureInfo:
+    """One feature (or the bare geometry of the document) after the structural checks."""
+
+    index: int | None
+    line: int
+    where: str
+    properties: dict[str, Any] | None
+    geometry: BaseGeometry | None
+    feature_id: Any = None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class GeoJSONChecker:
+    """Structural and geometric checks of one GeoJSON document.
+
+    Parameters
+    ----------
+    path
+        The file name used in messages.
+    report
+        Where problems go.
+    region
+        Where positions are expected (min_lon, min_lat, max_lon, max_lat).
+    """
+
+    def __init__(
+        self,
+        path: str,
+        report: Report,
+        region: tuple[float, float, float, float] = REGION,
+    ) -> None:
+        self.path = path
+        self.report = report
+        self.region = region
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _error(self, where: str, message: str, code: str) -> None:
+        self.report.error(self.path, where, message, code)
+
+    def _warning(self, where: str, message: str, code: str) -> None:
+        self.report.warning(self.path, where, message, code)
+
+    def _check_bbox(self, obj: dict[str, Any], where: str) -> None:
+        if "bbox" not in obj:
+            return
+        bbox = obj["bbox"]
+        if not isinstance(bbox, list):
+            self._error(where, f"bbox must be an array of numbers, found {json_type(bbox)}", "bbox")
+        elif not all(_is_number(v) for v in bbox):
+            self._error(where, "every element of bbox must be a number", "bbox")
+        elif len(bbox) not in (4, 6):
+            self._error(
+                where,
+                f"bbox must have 4 numbers (2D) or 6 (3D), found {len(bbox)}; "
+                "or remove it: dezmap does not need it",
+                "bbox",
+            )
+
+    def _check_forbidden(self, obj: dict[str, Any], kind: str, where: str) -> None:
+        for member in _FORBIDDEN[kind]:
+            if member in obj:
+                self._error(
+                    where,
+                    f"a {kind} object must not have a {member!r} member (RFC 7946 7.1); "
+                    "remove it or fix the object's type",
+                    "forbidden-member",
+                )
+
+    def check_crs(self, obj: dict[str, Any], where: str) -> None:
+        """Flag a legacy ``crs`` member: a warning if it names WGS84, else an error."""
+        if "crs" not in obj:
+            return
+        crs = obj["crs"]
+        name = None
+        if isinstance(crs, dict) and isinstance(crs.get("properties"), dict):
+            name = crs["properties"].get("name")
+        if crs is None or name is None or (isinstance(name, str) and name.lower() in WGS84_NAMES):
+            said = f" ({name})" if name else ""
+            self._warning(
+                where,
+                f"legacy 'crs' member{said}: RFC 7946 removed it and coordinates are always "
+                "WGS84 longitude/latitude; `dezmap fmt` removes it",
+                "crs-member",
+            )
+        else:
+            self._error(
+                where,
+                f"'crs' member names {name!r}: coordinates in another reference system cannot be "
+                "used; re-export the file as WGS84 longitude/latitude (EPSG:4326), for example "
+                "with QGIS 'Export > Save Features As' and CRS EPSG:4326",
+                "crs-not-wgs84",
+            )
+
+    # -- documents ------------------------------------------------------------------------
+
+    def check_document(self, parsed: ParsedText, *, require_collection: bool) -> list[FeatureInfo]:
+        """Check a whole document and return its features (usable geometry or None)."""
+        doc = parsed.doc
+        if not isinstance(doc, dict):
+            self._error(
+                "top level",
+                "the file must hold a GeoJSON object (a FeatureCollection), found "
+                f"{json_type(doc)}",
+                "not-feature-collection",
+            )
+            return []
+        type_line = parsed.member_lines.get("type", 1)
+        top = f"top level, line {type_line}"
+        kind = doc.get("type")
+        if "type" not in doc:
+            self._error(
+                top,
+                "'type' member required; a zones file starts with "
+                '{"type": "FeatureCollection", "features": [...]}',
+                "missing-type",
+            )
+            return []
+        if not isinstance(kind, str):
+            self._error(top, f"'type' must be a string, found {json_type(kind)}", "bad-type")
+            return []
+        self.check_crs(doc, f"top level, line {parsed.member_lines.get('crs', 1)}")
+        if kind == "FeatureCollection":
+            return self._check_collection(doc, parsed, top)
+        if kind.lower() == "featurecollection":
+            self._error(
+                top,
+                f"type is {kind!r}; GeoJSON types are case sensitive: write 'FeatureCollection'",
+                "bad-type",
+            )
+            return []
+        if require_collection:
+            self._error(
+                top,
+                f"a zones file must be a FeatureCollection, found a {kind!r} object; wrap it as "
+                '{"type": "FeatureCollection", "features": [...]}',
+                "not-feature-collection",
+            )
+            return []
+        if kind == "Feature":
+            info = self._check_feature(doc, None, 1, "feature, line 1")
+            return [info] if info else []
+        geom = self.check_geometry(doc, "geometry, line 1")
+        return [FeatureInfo(None, 1, "geometry, line 1", None, geom)]
+
+    def _check_collection(
+        self, doc: dict[str, Any], parsed: ParsedText, top: str
+    ) -> list[FeatureInfo]:
+        self._check_forbidden(doc, "FeatureCollection", top)
+        self._check_bbox(doc, top)
+        if "features" not in doc:
+            self._error(top, "'features' member required: the array of zones", "missing-features")
+            return []
+        features = doc["features"]
+        if not isinstance(features, list):
+            self._error(
+                f"top level, line {parsed.member_lines.get('features', 1)}",
+                f"'features' must be an array, found {json_type(features)}",
+                "bad-features",
+            )
+            return []
+        if not features:
+            self._error(
+                f"top level, line {parsed.member_lines.get('features', 1)}",
+                "the collection holds no features: zones must be polygons, and there is none",
+                "no-features",
+            )
+            return []
+        lines = parsed.feature_lines or [parsed.member_lines.get("features", 1)] * len(features)
+        infos = []
+        for i, feature in enumerate(features):
+            info = self._check_feature(feature, i, lines[i], f"feature {i}, line {lines[i]}")
+            if info is not None:
+                infos.append(info)
+        return infos
+
+    def _check_feature(
+        self, feature: Any, index: int | None, line: int, where: str
+    ) -> FeatureInfo | None:
+        if not isinstance(feature, dict):
+            self._error(
+                where, f"every feature must be an object, found {json_type(feature)}", "bad-feature"
+            )
+            return None
+        props = feature.get("properties")
+        zone_id = props.get("zone_id") if isinstance(props, dict) else None
+        if isinstance(zone_id, str) and zone_id and index is not None:
+            where = f"feature {index} (zone_id={zone_id[:60]}), line {line}"
+        kind = feature.get("type")
+        if kind != "Feature":
+            hint = (
+                " (GeoJSON types are case sensitive)"
+                if isinstance(kind, str) and kind.lower() == "feature"
+                else ""
+            )
+            found = (
+                repr(kind)
+                if isinstance(kind, str)
+                else json_type(kind)
+                if "type" in feature
+                else "nothing"
+            )
+            self._error(
+                where, f"a feature's type must be 'Feature', found {found}{hint}", "bad-type"
+            )
+        self._check_forbidden(feature, "Feature", where)
+        self._check_bbox(feature, where)
+        self.check_crs(feature, where)
+        if "id" in feature and not (isinstance(feature["id"], str) or _is_number(feature["id"])):
+            self._error(
+                where,
+                f"a feature's 'id' must be a string or a number, found {json_type(feature['id'])}",
+                "bad-id",
+            )
+        if "properties" not in feature:
+            self._error(
+                where, "'properties' member required (an object, or null)", "missing-properties"
+            )
+        elif props is not None and not isinstance(props, dict):
+            self._error(
+                where, f"'properties' must be an object, found {json_type(props)}", "bad-properties"
+            )
+            props = None
+        if "geometry" not in feature:
+            self._error(where, "'geometry' member required: the zone's outline", "missing-geometry")
+            geom = None
+        else:
+            geom = self.check_geometry(feature["geometry"], where)
+        return FeatureInfo(index, line, where, props, geom, feature.get("id"))
+
+    # -- geometry -------------------------------------------------------------------------
+
+    def check_geometry(self, geometry: Any, where: str) -> BaseGeometry | None:
+        """Check one geometry object; return it as shapely when it is a usable polygon."""
+        if geometry is None:
+            self._error(
+                where,
+                "geometry is null: zones must be polygons; draw the outline or remove the feature",
+                "null-geometry",
+            )
+            return None
+        if not isinstance(geometry, dict):
+            self._error(
+                where, f"geometry must be an object, found {json_type(geometry)}", "bad-geometry"
+            )
+            return None
+        kind = geometry.get("type")
+        if "type" not in geometry:
+            self._error(
+                where,
+                "geometry has no 'type' member; zones must be polygons: "
+                'write "type": "Polygon" or "MultiPolygon"',
+                "missing-type",
+            )
+            return None
+        if not isinstance(kind, str):
+            self._error(
+                where, f"geometry 'type' must be a string, found {json_type(kind)}", "bad-type"
+            )
+            return None
+        self._check_forbidden(geometry, "geometry", where)
+        self._check_bbox(geometry, where)
+        self.check_crs(geometry, where)
+        if kind not in GEOMETRY_TYPES:
+            match = [t for t in GEOMETRY_TYPES if t.lower() == kind.lower()]
+            hint = (
+                f"; GeoJSON types are case sensitive: write {match[0]!r}"
+                if match
+                else "; zones must be polygons: use 'Polygon' or 'MultiPolygon'"
+            )
+            self._error(where, f"unknown geometry type {kind!r}{hint}", "bad-type")
+            return None
+        if kind not in POLYGON_TYPES:
+            self._error(
+                where,
+                f"geometry is a {kind}: zones must be polygons (Polygon or MultiPolygon); "
+                "draw the zone as an area",
+                "not-polygon",
+            )
+            return None
+        if "coordinates" not in geometry:
+            self._error(where, f"{kind} has no 'coordinates' member", "missing-coordinates")
+            return None
+        coords = geometry["coordinates"]
+        if not isinstance(coords, list):
+            self._error(
+                where,
+                f"'coordinates' must be an array, found {json_type(coords)}",
+                "bad-coordinates",
+            )
+            return None
+        if not coords:
+            self._error(
+                where,
+                f"{kind} is empty (no coordinates): zones must be polygons with "
+                "an outline; draw it or remove the feature",
+                "empty-geometry",
+            )
+            return None
+        polygons = [coords] if kind == "Polygon" else coords
+        failures = 0
+        stats = _PositionStats()
+        for p, rings in enumerate(polygons):
+            label = "" if kind == "Polygon" else f"polygon {p + 1}, "
+            if not isinstance(rings, list) or not rings:
+                failures += 1
+                if failures <= _MAX_EXAMPLES:
+                    found = json_type(rings) if rings != [] else "an empty array"
+                    self._error(
+                        where, f"{label}expected an array of rings, found {found}", "bad-nesting"
+                    )
+                continue
+            for r, ring in enumerate(rings):
+                ring_name = f"{label}{'exterior ring' if r == 0 else f'hole {r}'}"
+                quiet = failures >= _MAX_EXAMPLES
+                if not self._check_ring(ring, ring_name, where, stats, quiet=quiet):
+                    failures += 1
+        if failures > _MAX_EXAMPLES:
+            self._error(
+                where,
+                f"{failures - _MAX_EXAMPLES} more ring(s) of this geometry have "
+                "problems like those above",
+                "bad-nesting",
+            )
+        if failures:
+            return None
+        self._report_positions(stats, where)
+        if stats.out_of_range:
+            return None
+        try:
+            polys = [Polygon(rings[0], rings[1:]) for rings in polygons]
+        except (ValueError, TypeError, shapely.errors.GEOSException) as exc:
+            self._error(where, f"the outline cannot be built: {exc}", "bad-geometry")
+            return None
+        shape: BaseGeometry = polys[0] if kind == "Polygon" else MultiPolygon(polys)
+        self._check_validity(shape, where)
+        self._check_winding(polys, kind, where)
+        return shape
+
+    def _check_ring(
+        self, ring: Any, name: str, where: str, stats: _PositionStats, *, quiet: bool = False
+    ) -> bool:
+        """Check one ring; report its first problem unless ``quiet``; True when usable."""
+        if quiet:
+            return _ring_ok(ring)
+        if not isinstance(ring, list):
+            self._error(
+                where,
+                f"{name}: a number was found where a ring (an array of "
+                "positions) should be; this needs to be nested more deeply",
+                "bad-nesting",
+            )
+            return False
+        bad = 0
+        for pos in ring:
+            if not isinstance(pos, list):
+                self._error(
+                    where,
+                    f"{name}: {json_type(pos)} was found where a position [longitude, latitude] "
+                    "should be; this needs to be nested more deeply",
+                    "bad-nesting",
+                )
+                return False
+            if len(pos) < 2:
+                self._error(
+                    where,
+                    f"{name}: position {pos!r} has {len(pos)} element(s); a "
+                    "position needs [longitude, latitude]",
+                    "bad-position",
+                )
+                return False
+            if not all(_is_number(v) for v in pos):
+                bad += 1
+                if bad == 1:
+                    self._error(
+                        where,
+                        f"{name}: every element of a position must be a number, found {pos!r}",
+                        "bad-position",
+                    )
+                continue
+            if len(pos) > 3:
+                stats.too_long += 1
+            stats.add(pos[0], pos[1], self.region, name)
+        if bad:
+            return False
+        if len(ring) < 4:
+            self._error(
+                where,
+                f"{name} has {len(ring)} positions; a ring needs at least 4 "
+                "(three corners and the first one repeated at the end)",
+                "short-ring",
+            )
+            return False
+        if ring[0][:2] != ring[-1][:2]:
+            self._error(
+                where,
+                f"{name} is not closed: the last position {ring[-1]!r} differs from the first "
+                f"{ring[0]!r}; repeat the first position at the end",
+                "unclosed-ring",
+            )
+            return False
+        return True
+
+    def _report_positions(self, stats: _PositionStats, where: str) -> None:
+        if stats.too_long:
+            self._warning(
+                where,
+                f"{stats.too_long} position(s) have more than 3 elements; only "
+                "longitude, latitude and an optional height are allowed",
+                "position-size",
+            )
+        if stats.out_of_range and stats.swapped_in == stats.out_of_range:
+            self._error(where, _swap_message(stats), "swapped-coordinates")
+        elif stats.out_of_range:
+            lon, lat, name = stats.example_range
+            self._error(
+                where,
+                f"{stats.out_of_range} position(s) are out of range "
+                f"(first: {name}, [{lon}, {lat}]); "
+                "longitude must lie in [-180, 180] and latitude in [-90, 90], written "
+                "[longitude, latitude] in WGS84 degrees",
+                "out-of-range",
+            )
+        elif stats.outside and stats.swapped_in == stats.outside:
+            self._error(where, _swap_message(stats), "swapped-coordinates")
+        elif stats.outside:
+            lon, lat, name = stats.example_outside
+            self._warning(
+                where,
+                f"{stats.outside} of {stats.total} position(s) lie outside {REGION_NAME} "
+                f"(first: {name}, [{lon}, {lat}]); check that this is the right place",
+                "outside-region",
+            )
+
+    def _check_validity(self, shape: BaseGeometry, where: str) -> None:
+        if shapely.is_valid(shape):
+            return
+        reason = shapely.is_valid_reason(shape)
+        self._error(
+            where,
+            f"the outline is not a valid polygon: {reason} (shapely); move the vertices so that "
+            "no edge crosses or touches another along a line (QGIS: Vector > Geometry Tools > "
+            "Fix Geometries)",
+            "invalid-geometry",
+        )
+
+    def _check_winding(self, polys: list[Polygon], kind: str, where: str) -> None:
+        wrong = []
+        for p, poly in enumerate(polys):
+            label = "" if kind == "Polygon" else f"polygon {p + 1} "
+            if not poly.exterior.is_ccw:
+                wrong.append(f"{label}exterior ring is clockwise")
+            for h, hole in enumerate(poly.interiors):
+                if hole.is_ccw:
+                    wrong.append(f"{label}hole {h + 1} is counter-clockwise")
+        if wrong:
+            more = f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""
+            self._warning(
+                where,
+                f"{wrong[0]}{more}: RFC 7946 wants counter-clockwise exteriors and clockwise "
+                "holes (the right-hand rule); `dezmap fmt` rewinds them",
+                "winding",
+            )
+
+
+@dataclass
+class _PositionStats:
+    total: int = 0
+    outside: int = 0
+    out_of_range: int = 0
+    swapped_in: int = 0
+    too_long: int = 0
+    example_outside: tuple[float, float, str] = (0.0, 0.0, "")
+    example_range: tuple[float, float, str] = (0.0, 0.0, "")
+    example_swap: tuple[float, float, str] = (0.0, 0.0, "")
+
+    def add(
+        self, lon: float, lat: float, region: tuple[float, float, float, float], name: str
+    ) -> None:
+        self.total += 1
+        x0, y0, x1, y1 = region
+        if x0 <= lon <= x1 and y0 <= lat <= y1:
+            return
+        in_range = -180 <= lon <= 180 and -90 <= lat <= 90
+        if in_range:
+            self.outside += 1
+            if self.outside == 1:
+                self.example_outside = (lon, lat, name)
+        else:
+            self.out_of_range += 1
+            if self.out_of_range == 1:
+                self.example_range = (lon, lat, name)
+        if x0 <= lat <= x1 and y0 <= lon <= y1:
+            self.swapped_in += 1
+            if self.swapped_in == 1:
+                self.example_swap = (lon, lat, name)
+
+
+def _ring_ok(ring: Any) -> bool:
+    """Whether a ring is well formed (used where its problems are not reported one by one)."""
+    return (
+        isinstance(ring, list)
+        and len(ring) >= 4
+        and all(isinstance(p, list) and len(p) >= 2 and all(_is_number(v) for v in p) for p in ring)
+        and ring[0][:2] == ring[-1][:2]
+    )
+
+
+def _swap_message(stats: _PositionStats) -> str:
+    lon, lat, name = stats.example_swap
+    return (
+        f"latitude and longitude appear swapped: {stats.swapped_in} position(s) such as "
+        f"[{lon}, {lat}] ({name}) lie outside {REGION_NAME} but inside it when exchanged; "
+        "GeoJSON positions are [longitude, latitude]"
+    )

@@ -1,0 +1,243 @@
+"""GeoJSON structure and geometry checks (geo.validate.geometry), through check_zones_text."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from geo.errors import Report
+from geo.validate import check_zones_text
+from tests.conftest import DUMA_SQUARE, zone_feature
+
+
+def check(doc_or_text, kind="layer", path="t.geojson"):
+    text = doc_or_text if isinstance(doc_or_text, str) else json.dumps(doc_or_text, indent=2)
+    report = Report()
+    result = check_zones_text(text, path, report, kind=kind)
+    return report, result
+
+
+def collection(*geometries):
+    return {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": {}, "geometry": g} for g in geometries],
+    }
+
+
+def polygon(*rings):
+    return {"type": "Polygon", "coordinates": list(rings)}
+
+
+def only(report, code):
+    found = [p for p in report if p.code == code]
+    assert found, f"no {code!r} problem in {[str(p) for p in report]}"
+    return found[0]
+
+
+# --- structure -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text,found", [("null", "null"), ("[]", "an array"), ('"x"', "a string"), ("3", "a number")]
+)
+def test_top_level_must_be_an_object(text, found):
+    report, _ = check(text)
+    assert f"found {found}" in only(report, "not-feature-collection").message
+
+
+def test_zones_file_must_be_a_feature_collection():
+    report, _ = check(zone_feature(), kind="zones")
+    assert "must be a FeatureCollection" in only(report, "not-feature-collection").message
+
+
+def test_type_is_case_sensitive():
+    report, _ = check({"type": "featurecollection", "features": []})
+    assert "case sensitive" in only(report, "bad-type").message
+
+
+def test_empty_collection_holds_no_polygons():
+    report, _ = check({"type": "FeatureCollection", "features": []})
+    assert "zones must be polygons" in only(report, "no-features").message
+
+
+@pytest.mark.parametrize(
+    "member,kind",
+    [("coordinates", "FeatureCollection"), ("properties", "FeatureCollection")],
+)
+def test_members_that_change_meaning_are_errors(member, kind):
+    doc = collection(polygon(DUMA_SQUARE))
+    doc[member] = {}
+    report, _ = check(doc)
+    assert f"must not have a {member!r} member" in only(report, "forbidden-member").message
+
+
+@pytest.mark.parametrize(
+    "bbox,words",
+    [("x", "array of numbers"), ([1, 2, 3], "4 numbers"), ([1, 2, 3, "4"], "must be a number")],
+)
+def test_bad_bbox(bbox, words):
+    doc = collection(polygon(DUMA_SQUARE))
+    doc["bbox"] = bbox
+    report, _ = check(doc)
+    assert words in only(report, "bbox").message
+
+
+def test_feature_id_must_be_string_or_number():
+    doc = collection(polygon(DUMA_SQUARE))
+    doc["features"][0]["id"] = {}
+    report, _ = check(doc)
+    assert "string or a number" in only(report, "bad-id").message
+
+
+@pytest.mark.parametrize("props,code", [("missing", "missing-properties"), ([], "bad-properties")])
+def test_feature_properties_must_be_present_and_an_object(props, code):
+    doc = collection(polygon(DUMA_SQUARE))
+    if props == "missing":
+        del doc["features"][0]["properties"]
+    else:
+        doc["features"][0]["properties"] = props
+    report, _ = check(doc)
+    only(report, code)
+
+
+# --- geometry ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "geometry",
+    [
+        {"type": "Point", "coordinates": [36.4, 33.57]},
+        {"type": "LineString", "coordinates": [[36.4, 33.57], [36.5, 33.6]]},
+        {"type": "GeometryCollection", "geometries": []},
+    ],
+)
+def test_non_polygons_are_refused(geometry):
+    report, _ = check(collection(geometry))
+    problem = only(report, "not-polygon")
+    assert "zones must be polygons" in problem.message
+    assert problem.where == "feature 0, line 4"
+
+
+def test_null_geometry_is_refused():
+    report, _ = check(collection(None))
+    assert "zones must be polygons" in only(report, "null-geometry").message
+
+
+def test_empty_coordinates_are_refused():
+    report, _ = check(collection(polygon()))
+    assert "empty" in only(report, "empty-geometry").message
+
+
+def test_unclosed_ring_says_which_positions_differ():
+    ring = DUMA_SQUARE[:-1]
+    report, _ = check(collection(polygon(ring)))
+    message = only(report, "unclosed-ring").message
+    assert "exterior ring is not closed" in message and "[36.37, 33.6]" in message
+
+
+def test_short_ring():
+    report, _ = check(collection(polygon([[36.37, 33.55], [36.43, 33.55], [36.37, 33.55]])))
+    assert "has 3 positions" in only(report, "short-ring").message
+
+
+def test_number_where_ring_expected_needs_deeper_nesting():
+    report, _ = check(collection({"type": "Polygon", "coordinates": [[36.4, 33.5]]}))
+    assert "nested more deeply" in only(report, "bad-nesting").message
+
+
+def test_many_broken_rings_are_summarised():
+    rings = [[1, 2]] * 10
+    report, _ = check(collection({"type": "Polygon", "coordinates": rings}))
+    nesting = [p for p in report if p.code == "bad-nesting"]
+    assert len(nesting) == 4
+    assert nesting[-1].message.startswith("7 more ring(s)")
+
+
+def test_string_in_position():
+    ring = [list(p) for p in DUMA_SQUARE]
+    ring[1][1] = "33.55"
+    report, _ = check(collection(polygon(ring)))
+    assert "must be a number" in only(report, "bad-position").message
+
+
+def test_coordinates_out_of_range():
+    ring = [[x + 200, y] for x, y in DUMA_SQUARE]
+    report, _ = check(collection(polygon(ring)))
+    assert "out of range" in only(report, "out-of-range").message
+
+
+def test_swapped_latitude_and_longitude_are_detected():
+    ring = [[y, x] for x, y in DUMA_SQUARE][::-1]
+    report, _ = check(collection(polygon(ring)))
+    problem = only(report, "swapped-coordinates")
+    assert problem.severity == "error"
+    assert "[longitude, latitude]" in problem.message
+
+
+def test_positions_far_from_syria_are_a_warning():
+    ring = [[x - 36, y - 33] for x, y in DUMA_SQUARE]
+    report, _ = check(collection(polygon(ring)))
+    assert only(report, "outside-region").severity == "warning"
+    assert report.ok
+
+
+def test_self_intersection_gives_shapely_reason_and_place():
+    bowtie = [[36.37, 33.55], [36.43, 33.60], [36.43, 33.55], [36.37, 33.60], [36.37, 33.55]]
+    report, result = check(collection(polygon(bowtie)))
+    message = only(report, "invalid-geometry").message
+    assert "Self-intersection[36.4 33.575]" in message
+    assert result.features[0].geometry is not None
+
+
+def test_clockwise_exterior_is_a_warning_fmt_fixes():
+    report, result = check(collection(polygon(DUMA_SQUARE[::-1])))
+    problem = only(report, "winding")
+    assert problem.severity == "warning" and "dezmap fmt" in problem.message
+    assert report.ok and result.features[0].geometry.area > 0
+
+
+def test_counter_clockwise_hole_is_a_warning():
+    hole = [[36.39, 33.56], [36.41, 33.56], [36.41, 33.58], [36.39, 33.58], [36.39, 33.56]]
+    report, _ = check(collection(polygon(DUMA_SQUARE, hole)))
+    assert "hole 1 is counter-clockwise" in only(report, "winding").message
+
+
+def test_multipolygon_parts_are_named():
+    doc = collection({"type": "MultiPolygon", "coordinates": [[DUMA_SQUARE], [DUMA_SQUARE[:3]]]})
+    report, _ = check(doc)
+    assert "polygon 2, exterior ring has 3 positions" in only(report, "short-ring").message
+
+
+def test_more_than_three_numbers_in_a_position_is_a_warning():
+    ring = [p + [0, 0] for p in DUMA_SQUARE]
+    report, _ = check(collection(polygon(ring)))
+    assert only(report, "position-size").severity == "warning"
+
+
+@pytest.mark.parametrize("name", ["urn:ogc:def:crs:OGC:1.3:CRS84", "EPSG:4326"])
+def test_legacy_wgs84_crs_member_is_a_warning_with_its_line(name):
+    doc = collection(polygon(DUMA_SQUARE))
+    doc = {
+        "type": doc["type"],
+        "crs": {"type": "name", "properties": {"name": name}},
+        "features": doc["features"],
+    }
+    report, _ = check(doc)
+    problem = only(report, "crs-member")
+    assert problem.severity == "warning" and problem.where == "top level, line 3"
+
+
+def test_crs_in_another_system_is_an_error():
+    doc = collection(polygon(DUMA_SQUARE))
+    doc["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3857"}}
+    report, _ = check(doc)
+    assert "EPSG:4326" in only(report, "crs-not-wgs84").message
+
+
+def test_layer_and_zone_detection():
+    plain = json.dumps(collection(polygon(DUMA_SQUARE)))
+    with_zone = json.dumps({"type": "FeatureCollection", "features": [zone_feature()]})
+    assert check_zones_text(plain, "ref.geojson", Report()).kind == "layer"
+    assert check_zones_text(plain, "zones-2018.geojson", Report()).kind == "zones"
+    assert check_zones_text(with_zone, "mine.geojson", Report()).kind == "zones"

@@ -1,0 +1,217 @@
+"""The agreements and violations CSV files (geo.validate.records)."""
+
+from __future__ import annotations
+
+import pytest
+
+from geo import schema
+from geo.errors import Report
+from geo.validate import check_agreements_bytes, check_violations_bytes
+from tests.conftest import csv_text
+
+
+def only(report, code):
+    found = [p for p in report if p.code == code]
+    assert found, f"no {code!r} problem in {[str(p) for p in report]}"
+    return found[0]
+
+
+# --- CSV files -------------------------------------------------------------------------------
+
+AGREEMENT = {
+    "agreement_id": "cairo-eastern-ghouta-2017",
+    "title": "Cairo agreement on Eastern Ghouta",
+    "kind": "de-escalation",
+    "signed": "2017-07-22",
+    "effective_from": "2017-07-22T12:00+03:00",
+    "effective_to": "",
+    "date_precision": "minute",
+    "zone_ids": "eastern-ghouta",
+    "parties": "Russian MoD;Eastern Ghouta opposition",
+    "guarantors": "Russia;Egypt",
+    "terms": "Cessation of hostilities from noon.",
+    "outcome": "violated",
+    "source": "TASS, 2017-07-22, http://tass.com/world/957354",
+}
+VIOLATION = {
+    "violation_id": "v-20170723-duma",
+    "occurred": "2017-07-23",
+    "date_precision": "day",
+    "lat": "33.56986",
+    "lon": "36.39914",
+    "location_precision": "town",
+    "place": "Duma",
+    "zone_id": "eastern-ghouta",
+    "kind": "airstrike",
+    "alleged_perpetrator": "Syrian government forces",
+    "reported_by": "SOHR",
+    "casualties": "",
+    "summary": "Air strikes hit Duma a day after the truce.",
+    "source": "AFP, 2017-07-23, https://example.org/a",
+}
+
+
+def agreements(rows, header=schema.AGREEMENT_COLUMNS, zone_ids=frozenset({"eastern-ghouta"})):
+    report = Report()
+    data = csv_text(list(header), rows).encode("utf-8")
+    records = check_agreements_bytes(data, "agreements.csv", report, zone_ids=set(zone_ids))
+    return report, records
+
+
+def violations(rows, header=schema.VIOLATION_COLUMNS, zone_ids=frozenset({"eastern-ghouta"})):
+    report = Report()
+    data = csv_text(list(header), rows).encode("utf-8")
+    records = check_violations_bytes(data, "violations.csv", report, zone_ids=set(zone_ids))
+    return report, records
+
+
+def test_valid_agreement_is_parsed_with_utc_instants():
+    report, (record,) = agreements([AGREEMENT])
+    assert list(report) == []
+    assert record["effective_from"].isoformat() == "2017-07-22T09:00:00+00:00"
+    assert record["effective_to"] is None and record["zone_ids"] == ["eastern-ghouta"]
+
+
+def test_bom_and_windows_line_endings_are_accepted():
+    data = (
+        b"\xef\xbb\xbf"
+        + csv_text(list(schema.AGREEMENT_COLUMNS), [AGREEMENT]).replace("\n", "\r\n").encode()
+    )
+    report = Report()
+    records = check_agreements_bytes(data, "a.csv", report, zone_ids={"eastern-ghouta"})
+    assert list(report) == [] and records[0]["agreement_id"] == "cairo-eastern-ghouta-2017"
+
+
+def test_non_utf8_file_is_located_and_the_fix_is_named():
+    row = dict(AGREEMENT, title="Accord du Caire é")
+    data = csv_text(list(schema.AGREEMENT_COLUMNS), [row]).encode("cp1252")
+    report = Report()
+    assert check_agreements_bytes(data, "a.csv", report) == []
+    problem = only(report, "encoding")
+    assert problem.where.startswith("line 2, column ")
+    assert "0xe9" in problem.message and "UTF-8" in problem.message
+
+
+def test_missing_and_unknown_columns():
+    header = [c for c in schema.AGREEMENT_COLUMNS if c != "source"] + ["sauce"]
+    report, records = agreements([AGREEMENT], header=header)
+    assert records == []
+    assert "missing column(s): source" in only(report, "missing-column").message
+    unknown = only(report, "unknown-column")
+    assert unknown.where == f"row 1, column {len(header)}" and "'sauce'" in unknown.message
+
+
+def test_optional_columns_may_be_left_out():
+    header = [c for c in schema.AGREEMENT_COLUMNS if c not in schema.AGREEMENT_OPTIONAL]
+    report, (record,) = agreements([AGREEMENT], header=header)
+    assert report.errors == [] and record["date_precision"] == "minute"
+
+
+def test_duplicate_column():
+    header = list(schema.AGREEMENT_COLUMNS) + ["title"]
+    report, _ = agreements([AGREEMENT], header=header)
+    only(report, "duplicate-column")
+
+
+def test_row_with_wrong_number_of_fields():
+    text = csv_text(list(schema.AGREEMENT_COLUMNS), [AGREEMENT]) + "a,b,c\n"
+    report = Report()
+    check_agreements_bytes(text.encode(), "a.csv", report)
+    problem = only(report, "row-length")
+    assert problem.where == "row 3" and "has 3 fields" in problem.message
+
+
+def test_empty_file():
+    report = Report()
+    check_violations_bytes(b"", "v.csv", report)
+    assert "the file is empty" in only(report, "empty-file").message
+
+
+def test_duplicate_ids_name_the_first_row():
+    report, _ = agreements([AGREEMENT, AGREEMENT])
+    problem = only(report, "duplicate-id")
+    assert problem.where == "row 3, column agreement_id" and "also in row 2" in problem.message
+
+
+@pytest.mark.parametrize(
+    "value,code,words",
+    [
+        ("2017-07-22T12:00", "bad-date", "no UTC offset"),
+        ("2017-02-30", "bad-date", "not a real date"),
+        ("2017-07-22T25:00+03:00", "bad-date", "not a real date and time"),
+        ("22 July 2017", "bad-date", "neither a date"),
+        ("2999-01-01", "future-date", "in the future"),
+    ],
+)
+def test_bad_instants(value, code, words):
+    report, records = agreements([dict(AGREEMENT, effective_from=value)])
+    problem = only(report, code)
+    assert problem.where == "row 2, column effective_from" and words in problem.message
+    assert records == []
+
+
+def test_effective_to_before_effective_from():
+    report, _ = agreements([dict(AGREEMENT, effective_to="2017-07-21")])
+    assert "not after effective_from" in only(report, "date-order").message
+
+
+def test_unknown_zone_is_an_error_with_suggestion():
+    report, _ = agreements([dict(AGREEMENT, zone_ids="eastern-ghouta;eastern-gouta")])
+    problem = only(report, "unknown-zone")
+    assert (
+        "'eastern-gouta'" in problem.message and "did you mean 'eastern-ghouta'" in problem.message
+    )
+
+
+def test_unknown_kind_is_a_warning():
+    report, records = agreements([dict(AGREEMENT, kind="armistice")])
+    assert only(report, "unknown-choice").severity == "warning" and len(records) == 1
+
+
+def test_source_is_required_and_should_be_citable():
+    report, _ = agreements([dict(AGREEMENT, source="")])
+    assert "cite its source" in only(report, "empty-field").message
+    report, _ = agreements([dict(AGREEMENT, source="a friend")])
+    assert only(report, "weak-source").severity == "warning"
+
+
+def test_collapsed_agreement_without_end_is_a_warning():
+    report, _ = agreements([dict(AGREEMENT, outcome="collapsed", effective_to="")])
+    assert only(report, "open-ended-collapse").severity == "warning"
+
+
+def test_valid_violation_has_interval_from_its_precision():
+    report, (record,) = violations([VIOLATION])
+    assert list(report) == []
+    assert record["occurred"].isoformat() == "2017-07-22T21:00:00+00:00"
+    assert record["occurred_end"].isoformat() == "2017-07-23T21:00:00+00:00"
+
+
+def test_swapped_violation_position():
+    report, records = violations([dict(VIOLATION, lat="36.39914", lon="33.56986")])
+    assert "appear swapped" in only(report, "swapped-coordinates").message and records == []
+
+
+@pytest.mark.parametrize(
+    "column,value,code",
+    [
+        ("lat", "north", "bad-number"),
+        ("lat", "95", "out-of-range"),
+        ("casualties", "about 5", "bad-number"),
+        ("date_precision", "fortnight", "bad-choice"),
+        ("location_precision", "village", "bad-choice"),
+    ],
+)
+def test_bad_violation_values(column, value, code):
+    report, _ = violations([dict(VIOLATION, **{column: value})])
+    assert only(report, code).where == f"row 2, column {column}"
+
+
+def test_hour_precision_needs_a_time():
+    report, _ = violations([dict(VIOLATION, date_precision="hour")])
+    only(report, "precision-mismatch")
+
+
+def test_violation_zone_id_may_be_empty():
+    report, (record,) = violations([dict(VIOLATION, zone_id="")])
+    assert report.errors == [] and record["zone_id"] == ""
