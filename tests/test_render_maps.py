@@ -235,3 +235,66 @@ def test_reference_layer_labels_are_escaped_and_made_once():
     assert layer.geojson is layer.geojson
     html = decoded(base_map((36, 33, 37, 34), reference=[layer]).get_root().render())
     assert "dz-reference" in html and "<b>x</b>" not in html
+
+
+def _script_of(html):
+    """The map's script with folium's random element ids made equal."""
+    return re.sub(r"_[0-9a-f]{32}", "_ID", html)
+
+
+def test_offline_base_map_draws_the_countries_under_everything(timeline):
+    from geo.render import maps
+
+    html = base_map(bounds(timeline), kinds=[]).get_root().render()
+    online = base_map(bounds(timeline), basemap="osm", kinds=[]).get_root().render()
+    assert 'createPane("dz-context")' in html and "dz-country-syria" in html
+    assert "dz-country" not in online and "dz-context" not in online  # tiles show the borders
+    data = json.loads(maps._country_context_data())
+    labels = {label[2]: label for label in data["l"]}
+    assert {"Syria", "Lebanon", "Turkey", "Iraq", "Jordan", "Israel"} <= set(labels)
+    lat, lon, _, is_syria, _ = labels["Syria"]
+    assert is_syria == 1 and 32.3 < lat < 37.3 and 35.7 < lon < 42.4
+    assert data["f"][-1][0] == 1  # Syria is drawn last, over its neighbours
+    assert maps._country_context_data() in html
+    # the same for every map (the app's map must not remount), and small
+    assert _script_of(html) == _script_of(base_map(bounds(timeline), kinds=[]).get_root().render())
+    assert len(html) - len(online) < 40_000
+
+
+def test_country_labels_from_the_data_file_are_escaped(tmp_path, monkeypatch):
+    from geo import context
+    from geo.render import maps
+
+    topology = {
+        "type": "Topology",
+        "transform": {"scale": [0.5, 0.25], "translate": [36, 33]},
+        "objects": {
+            "countries": {
+                "type": "GeometryCollection",
+                "geometries": [
+                    {"type": "Polygon", "arcs": [[0]], "id": "760", "properties": {"name": XSS}},
+                    {
+                        "type": "Polygon",
+                        "arcs": [[1]],
+                        "id": "422",
+                        "properties": {"name": "</script><script>alert(2)</script>"},
+                    },
+                ],
+            }
+        },
+        "arcs": [
+            [[0, 0], [4, 0], [0, 4], [-4, 0], [0, -4]],
+            [[-4, 0], [4, 0], [0, 4], [-4, 0], [0, -4]],
+        ],
+    }
+    path = tmp_path / "countries-10m.json"
+    path.write_text(json.dumps(topology), encoding="utf-8")
+    monkeypatch.setattr(context, "COUNTRIES_FILE", path)
+    maps._country_context_data.cache_clear()
+    try:
+        html = base_map((36, 33, 38, 34)).get_root().render()
+    finally:
+        maps._country_context_data.cache_clear()  # the next test reads the real file again
+    assert XSS not in html and "alert(2)</script>" not in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+    assert "&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in html

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import folium
 import folium.plugins
@@ -392,7 +392,8 @@ def base_map(
     bounds
         (min_lon, min_lat, max_lon, max_lat) to fit.
     basemap
-        ``"none"`` (no tiles: no request leaves the machine), ``"osm"`` or ``"carto"``.
+        ``"none"`` (no tiles: no request leaves the machine; Syria and its neighbours are
+        drawn from Natural Earth under everything else), ``"osm"`` or ``"carto"``.
     reference
         Layers drawn as thin outlines under the zones.
     kinds
@@ -417,6 +418,7 @@ def base_map(
         folium.TileLayer(tiles=url, attr=attribution, name=name, max_zoom=19).add_to(m)
     else:
         _Background().add_to(m)
+        _CountryContext().add_to(m)
     for layer in reference:
         _reference_layer(layer).add_to(m)
     folium.plugins.Fullscreen(position="topleft").add_to(m)
@@ -435,10 +437,164 @@ class _Background(MacroElement):
         {% macro script(this, kwargs) %}
             {{ this._parent.get_name() }}.getContainer().style.background = "#dfe6ec";
             {{ this._parent.get_name() }}.attributionControl.addAttribution(
-                "No base map: zones are drawn on a plain background");
+                "No base map: borders from Natural Earth");
         {% endmacro %}
         """
     )
+
+
+#: The region the country context covers (min_lon, min_lat, max_lon, max_lat): from Rhodes to
+#: the Zagros, from Sinai to central Anatolia; a map fitted to Syria (zoom 6 or more) mostly
+#: stays inside it, and beyond it the plain background shows.
+CONTEXT_BOX: Bounds = (29.0, 29.0, 48.0, 40.5)
+#: Borders are simplified by about 500 m and sent on a grid of 0.001 degree (about 100 m):
+#: Natural Earth's 1:10m file is itself quantized to about 330 x 190 m here.
+CONTEXT_TOLERANCE = 0.005
+_CONTEXT_GRID = 0.001
+#: A country whose part in the box is smaller than this (square degrees) gets no label.
+_CONTEXT_LABEL_AREA = 0.5
+#: The zoom from which a label shows, by the area of its country in the box (square degrees),
+#: so that small neighbours' names do not pile up when the map shows the whole region.
+_CONTEXT_LABEL_ZOOMS = ((5, 15.0), (6, 3.0), (7, 0.0))
+
+
+class _CountryContext(MacroElement):
+    """Syria and its neighbours under everything: fills, borders and name labels.
+
+    Nothing in it reacts to the mouse: the fills and borders are in their own pane under the
+    overlays, the labels in a pane that ignores pointer events. The data are sent compactly
+    (see :func:`_country_context_data`) and are the same for every map, so the map's script
+    does not change between reruns. Borders are the rings' edges except where a ring was cut
+    by :data:`CONTEXT_BOX`.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function () {
+                var map = {{ this._parent.get_name() }}, d = {{ this.data }};
+                function grid(a) {
+                    var x = 0, y = 0, out = [];
+                    for (var i = 0; i < a.length; i += 2) {
+                        x += a[i]; y += a[i + 1]; out.push([x, y]);
+                    }
+                    return out;
+                }
+                function latlng(p) { return [d.o[1] + p[1] * d.q, d.o[0] + p[0] * d.q]; }
+                function cut(a, b) {
+                    return (a[0] === b[0] && (a[0] === 0 || a[0] === d.e[0])) ||
+                        (a[1] === b[1] && (a[1] === 0 || a[1] === d.e[1]));
+                }
+                function borders(ring, out) {
+                    var closed = ring.concat([ring[0]]), run = [];
+                    for (var i = 1; i < closed.length; i++) {
+                        if (cut(closed[i - 1], closed[i])) {
+                            if (run.length > 1) { out.push(run.map(latlng)); }
+                            run = [];
+                        } else {
+                            if (!run.length) { run.push(closed[i - 1]); }
+                            run.push(closed[i]);
+                        }
+                    }
+                    if (run.length > 1) { out.push(run.map(latlng)); }
+                }
+                map.createPane("dz-context").style.zIndex = 350;
+                var labels = map.createPane("dz-context-labels");
+                labels.style.zIndex = 360;
+                labels.style.pointerEvents = "none";
+                var quiet = {pane: "dz-context", interactive: false};
+                d.f.forEach(function (f) {
+                    var syria = f[0] === 1, lines = [];
+                    var rings = f[1].map(function (p) { return p.map(grid); });
+                    rings.forEach(function (p) { p.forEach(function (r) { borders(r, lines); }); });
+                    L.polygon(rings.map(function (p) { return p.map(function (r) {
+                        return r.map(latlng); }); }), L.extend({
+                        stroke: false, fillOpacity: 1, fillColor: syria ? "#fbfaf7" : "#ece8df",
+                        className: syria ? "dz-country dz-country-syria" : "dz-country"
+                    }, quiet)).addTo(map);
+                    L.polyline(lines, L.extend({
+                        color: syria ? "#4b5563" : "#9aa3ae", weight: syria ? 1.8 : 0.8,
+                        className: syria ? "dz-border dz-border-syria" : "dz-border"
+                    }, quiet)).addTo(map);
+                });
+                var marks = d.l.map(function (l) {
+                    return L.marker([l[0], l[1]], {
+                        pane: "dz-context-labels", interactive: false, keyboard: false, dzMin: l[4],
+                        icon: L.divIcon({
+                            className: "dz-country-label", iconSize: null,
+                            html: '<span style="display:inline-block;white-space:nowrap;' +
+                                "transform:translate(-50%,-50%);font:600 " +
+                                (l[3] ? "14px" : "12px") + "/1 sans-serif;letter-spacing:.12em;" +
+                                "text-transform:uppercase;text-shadow:0 0 3px #fff;color:" +
+                                (l[3] ? "#374151" : "#7b8491") + '">' + l[2] + "</span>"
+                        })
+                    }).addTo(map);
+                });
+                function declutter() {
+                    var zoom = map.getZoom();
+                    marks.forEach(function (m) {
+                        var el = m.getElement();
+                        if (el) { el.style.display = zoom >= m.options.dzMin ? "" : "none"; }
+                    });
+                }
+                map.on("zoomend", declutter);
+                declutter();
+            })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "CountryContext"
+        self.data = _country_context_data()
+
+
+@lru_cache(maxsize=1)
+def _country_context_data() -> str:
+    """The country layer as compact script JSON, made once per process.
+
+    ``o`` the origin (the box's south-west corner), ``q`` the grid step in degrees, ``e`` the
+    box's east and north edges in steps; ``f`` fills: Syria flag (1 or 0), then polygons of
+    rings, each ring a flat list of grid steps from the previous point (the first from the
+    origin), unclosed; ``l`` labels: latitude, longitude, escaped name, Syria flag and the
+    zoom from which the label shows. Syria
+    comes last so that its border is drawn on top.
+    """
+    import shapely
+
+    from geo import context
+
+    frame = context.countries(CONTEXT_BOX, tolerance=CONTEXT_TOLERANCE)
+    box = shapely.box(*CONTEXT_BOX)
+    origin = np.asarray(CONTEXT_BOX[:2])
+    extent = np.round((np.asarray(CONTEXT_BOX[2:]) - origin) / _CONTEXT_GRID).astype(int)
+
+    def steps(coords) -> list[int]:
+        grid = np.round((np.asarray(coords)[:, :2] - origin) / _CONTEXT_GRID).astype(np.int64)
+        return np.diff(grid, axis=0, prepend=[[0, 0]]).ravel().tolist()
+
+    last = (frame["iso_n3"] == context.SYRIA).to_numpy()
+    frame = pd.concat([frame[~last], frame[last]], ignore_index=True)
+    fills, labels = [], []
+    for code, name, geometry in zip(frame["iso_n3"], frame["name"], frame.geometry, strict=True):
+        inside = shapely.set_precision(geometry.intersection(box), _CONTEXT_GRID)
+        polygons = [p for p in getattr(inside, "geoms", [inside]) if p.geom_type == "Polygon"]
+        if not polygons:
+            continue
+        is_syria = int(code == context.SYRIA)
+        rings = [[steps(r.coords[:-1]) for r in (p.exterior, *p.interiors)] for p in polygons]
+        fills.append([is_syria, rings])
+        if code and inside.area >= _CONTEXT_LABEL_AREA:
+            point = inside.representative_point()
+            big = [z for z, least in _CONTEXT_LABEL_ZOOMS if inside.area >= least]
+            label = [round(point.y, 3), round(point.x, 3), esc(name), is_syria, big[0]]
+            labels.append(label)
+    data = {"o": origin.tolist(), "q": _CONTEXT_GRID, "e": extent.tolist(), "f": fills}
+    data["l"] = labels
+    # script_json's protections, without the spaces of its default separators
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
 
 
 def _reference_layer(layer: ReferenceLayer) -> folium.GeoJson:
