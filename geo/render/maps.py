@@ -443,9 +443,9 @@ class _Background(MacroElement):
     )
 
 
-#: The region the country context covers (min_lon, min_lat, max_lon, max_lat): from Rhodes to
-#: the Zagros, from Sinai to central Anatolia; a map fitted to Syria (zoom 6 or more) mostly
-#: stays inside it, and beyond it the plain background shows.
+#: The region the country context covers (min_lon, min_lat, max_lon, max_lat): from the Aegean
+#: coast of Turkey to the Zagros, from Sinai to central Anatolia. A map fitted to Syria (zoom 6
+#: or more) mostly stays inside it; beyond it the plain background shows.
 CONTEXT_BOX: Bounds = (29.0, 29.0, 48.0, 40.5)
 #: Borders are simplified by about 500 m and sent on a grid of 0.001 degree (about 100 m):
 #: Natural Earth's 1:10m file is itself quantized to about 330 x 190 m here.
