@@ -1,4 +1,4 @@
-"""Starting the app warm (ui.serve): data loaded and joined before the first visitor."""
+"""`dezmap serve`: starting warm (ui.serve), and who may edit (--edit, --host, the token)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,13 @@ import os
 import subprocess
 import sys
 
+import pytest
+
+from geo.cli import main as cli_main
+from geo.cli.serve import EDIT_ENV, HOST_ENV, TOKEN_ENV, is_loopback, serve_env
+from geo.errors import UsageError
 from tests.conftest import DATA, ROOT
+from ui.serve import edit_access, token_matches
 
 PROBE = """
 import sys, time
@@ -47,3 +53,128 @@ def test_warm_up_survives_a_broken_data_folder(data_copy):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().endswith("None")
+
+
+# --- who may edit: dezmap serve --edit / --host and the token ----------------------------------
+
+TOKEN = "correct-horse-battery-staple"
+
+
+@pytest.mark.parametrize(
+    "host,loopback",
+    [
+        ("127.0.0.1", True),
+        ("127.3.2.1", True),
+        ("localhost", True),
+        ("LOCALHOST", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.168.1.20", False),
+        ("example.org", False),
+        ("localhost.example.org", False),
+    ],
+)
+def test_is_loopback(host, loopback):
+    assert is_loopback(host) is loopback
+
+
+def test_serve_env_without_edit_drops_an_inherited_edit_switch_and_token():
+    inherited = {EDIT_ENV: "1", TOKEN_ENV: TOKEN, "PATH": "/usr/bin"}
+    env = serve_env(inherited, data_dir=DATA, port=8600, host="127.0.0.1", edit=False)
+    assert EDIT_ENV not in env and TOKEN_ENV not in env
+    assert env["PATH"] == "/usr/bin"
+    assert env["STREAMLIT_SERVER_ADDRESS"] == "127.0.0.1" and env[HOST_ENV] == "127.0.0.1"
+    assert env["STREAMLIT_SERVER_PORT"] == "8600"
+    assert inherited[EDIT_ENV] == "1", "the caller's mapping is not changed"
+    assert edit_access(env).enabled is False
+
+
+def test_serve_env_with_edit_on_localhost_needs_no_token():
+    env = serve_env({}, data_dir=DATA, port=8600, host="127.0.0.1", edit=True)
+    assert env[EDIT_ENV] == "1" and TOKEN_ENV not in env
+    access = edit_access(env)
+    assert access.enabled and not access.token_required
+
+
+@pytest.mark.parametrize("token", [None, "", "   ", "x7Kq9"])
+def test_serve_env_refuses_edit_beyond_localhost_without_a_usable_token(token):
+    environ = {} if token is None else {TOKEN_ENV: token}
+    with pytest.raises(UsageError, match=TOKEN_ENV) as caught:
+        serve_env(environ, data_dir=DATA, port=8600, host="0.0.0.0", edit=True)
+    if token and token.strip():
+        assert token not in str(caught.value), "the message never shows the token"
+
+
+def test_serve_env_with_edit_beyond_localhost_passes_the_token_on():
+    env = serve_env({TOKEN_ENV: TOKEN}, data_dir=DATA, port=8600, host="0.0.0.0", edit=True)
+    assert env[TOKEN_ENV] == TOKEN and env[EDIT_ENV] == "1"
+    access = edit_access(env)
+    assert access.enabled and access.token_required and access.host == "0.0.0.0"
+
+
+def test_edit_access_of_a_server_started_some_other_way_requires_the_token():
+    # plain `streamlit run` listens on every interface when no address is set
+    assert edit_access({EDIT_ENV: "1"}).token_required
+    assert not edit_access({EDIT_ENV: "yes"}).enabled
+
+
+def test_token_matches_compares_exactly_and_never_accepts_an_empty_secret():
+    env = {TOKEN_ENV: TOKEN}
+    assert token_matches(TOKEN, env)
+    assert not token_matches(TOKEN + " ", env)
+    assert not token_matches(TOKEN[:-1], env)
+    assert not token_matches("", env)
+    assert not token_matches("", {TOKEN_ENV: ""})
+    assert not token_matches("anything", {})
+    assert token_matches("ключ-مفتاح-secret", {TOKEN_ENV: "ключ-مفتاح-secret"})
+
+
+def test_command_line_refuses_edit_beyond_localhost_without_token(capsys, monkeypatch):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    code = cli_main(["serve", "--data", str(DATA), "--edit", "--host", "0.0.0.0"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert TOKEN_ENV in err and "--host 127.0.0.1" in err
+
+
+def test_address_is_kept_as_an_alias_of_host_and_the_default_is_loopback():
+    from geo.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["serve"]).host == "127.0.0.1"
+    assert parser.parse_args(["serve", "--address", "0.0.0.0"]).host == "0.0.0.0"
+    assert parser.parse_args(["serve", "--host", "::1"]).host == "::1"
+    assert parser.parse_args(["serve"]).edit is False
+
+
+def test_serve_passes_the_token_only_through_the_environment(capsys, monkeypatch):
+    """`dezmap serve --edit --host 0.0.0.0`: the token is in no printed line and no argument."""
+    import subprocess as sp
+
+    calls = []
+    monkeypatch.setattr(sp, "call", lambda command, env, cwd: calls.append((command, env)) or 0)
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    monkeypatch.delenv(EDIT_ENV, raising=False)
+    code = cli_main(["serve", "--data", str(DATA), "--edit", "--host", "0.0.0.0", "--port", "8600"])
+    out = capsys.readouterr()
+    assert code == 0
+    assert TOKEN not in out.out + out.err
+    assert "saving needs the token set in DEZMAP_EDIT_TOKEN" in out.out
+    ((command, env),) = calls
+    assert TOKEN not in " ".join(command)
+    assert env[TOKEN_ENV] == TOKEN and env[EDIT_ENV] == "1"
+    assert env["STREAMLIT_SERVER_ADDRESS"] == "0.0.0.0"
+
+
+def test_serve_without_edit_says_nothing_about_editing(capsys, monkeypatch):
+    import subprocess as sp
+
+    calls = []
+    monkeypatch.setattr(sp, "call", lambda command, env, cwd: calls.append((command, env)) or 0)
+    monkeypatch.setenv(EDIT_ENV, "1")  # inherited from a shell: must not turn editing on
+    assert cli_main(["serve", "--data", str(DATA), "--port", "8600"]) == 0
+    assert "editing" not in capsys.readouterr().out
+    ((_, env),) = calls
+    assert EDIT_ENV not in env and env["STREAMLIT_SERVER_ADDRESS"] == "127.0.0.1"

@@ -4,12 +4,61 @@ Before Streamlit serves anything, this imports what the pages need and loads and
 data folder into the same caches the pages use, so that the first visitor gets the map as
 fast as later ones instead of waiting for imports and the join. Then it hands over to
 Streamlit's own command line, in this process.
+
+It also says who may edit: :func:`edit_access` reads what ``dezmap serve`` put in the
+environment (``--edit``, ``--host``), and :func:`token_matches` compares a typed token with
+``$DEZMAP_EDIT_TOKEN`` in constant time. Nothing a browser sends (an address, a query
+parameter) can turn editing on.
 """
 
 from __future__ import annotations
 
+import hmac
+import os
 import sys
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from geo.cli.serve import EDIT_ENV, HOST_ENV, TOKEN_ENV, token_required
+
+
+@dataclass(frozen=True)
+class EditAccess:
+    """Whether this server lets people edit zones, and whether saving needs the token."""
+
+    enabled: bool
+    token_required: bool
+    host: str
+
+
+def edit_access(environ: Mapping[str, str] | None = None) -> EditAccess:
+    """Who may edit on this server, from the environment ``dezmap serve`` set.
+
+    Editing is on only when ``DEZMAP_EDIT`` is ``1``. The token is required unless the server
+    listens on a loopback address; a server whose interface is unknown (started some other
+    way than ``dezmap serve``) is treated as reachable from the network, as Streamlit then
+    listens on every interface.
+    """
+    env = os.environ if environ is None else environ
+    host = env.get(HOST_ENV) or env.get("STREAMLIT_SERVER_ADDRESS") or "0.0.0.0"
+    return EditAccess(
+        enabled=env.get(EDIT_ENV, "") == "1",
+        token_required=token_required(host),
+        host=host,
+    )
+
+
+def token_matches(given: str, environ: Mapping[str, str] | None = None) -> bool:
+    """True when ``given`` equals the server's edit token (compared in constant time).
+
+    False when the server has no token: an empty secret never opens anything.
+    """
+    env = os.environ if environ is None else environ
+    expected = env.get(TOKEN_ENV, "")
+    if not expected or not given:
+        return False
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
 def warm_up() -> float:
