@@ -28,6 +28,8 @@ import pandas as pd
 from geo import schema
 from geo.datasets import DatasetInfo, dataset_name, write_dataset
 from geo.errors import ImportFileError, Problem, UsageError
+from geo.validate import region_test
+from geo.validate.text import NotUtf8Error, decode_utf8, strip_bom
 
 #: The formats :func:`run_import` reads.
 FORMATS: tuple[str, ...] = ("ucdp", "acled", "pax")
@@ -38,7 +40,6 @@ UCDP_KINDS = ("state-based-violence", "non-state-violence", "one-sided-violence"
 #: How many row numbers a summary warning lists before it says "...".
 _ROWS_LISTED = 20
 
-_BOM = b"\xef\xbb\xbf"
 _SPACES = "[ \t\r\n\f\v]+"
 _ISO_DAY = ("%Y-%m-%d",)
 # UCDP releases write the day alone or with a midnight time of day.
@@ -258,10 +259,8 @@ def _coordinates(
         ),
     )
     usable = ~(empty | bad_lat | bad_lon)
-    x0, y0, x1, y1 = schema.REGION
-    inside = lon.between(x0, x1) & lat.between(y0, y1)
-    inside_if_swapped = lat.between(x0, x1) & lon.between(y0, y1)
-    swapped = usable & ~inside & inside_if_swapped
+    inside, swapped = region_test(lon, lat)
+    swapped = usable & swapped
     issues.flag(
         swapped,
         "swapped-coordinates",
@@ -271,7 +270,7 @@ def _coordinates(
             "are exchanged"
         ),
     )
-    return lat, lon, usable & ~inside & ~inside_if_swapped
+    return lat, lon, usable & ~inside & ~swapped
 
 
 def _count(t: pd.DataFrame, column: str, issues: _RowIssues) -> pd.Series:
@@ -788,23 +787,19 @@ def _load_bytes(path: Path, shown: str, spec: _Format) -> bytes:
     for magic, what in _MAGIC:
         if data.startswith(magic):
             raise ImportFileError(f"{shown}: this is {what}; import {spec.title} instead")
-    if data.startswith(_BOM):
-        data = data[len(_BOM) :]
+    data = strip_bom(data)
     if not data.strip():
         raise ImportFileError(
             f"{shown}: the file is empty; expected {spec.title} ({spec.hint}) whose first row "
             f"names its columns, including {', '.join(spec.required)}"
         )
     try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        guess = data[exc.start : exc.start + 1].decode("cp1252", errors="replace")
+        decode_utf8(data)
+    except NotUtf8Error as exc:
         raise ImportFileError(
-            f"{shown}: the file is not UTF-8: byte 0x{data[exc.start]:02x} at line {line}, "
-            f"column {column} (perhaps {guess!r} in Windows-1252) cannot be read; re-save it "
-            "as 'CSV UTF-8' (Excel) or convert it (iconv -f WINDOWS-1252 -t UTF-8) and import "
+            f"{shown}: the file is not UTF-8: byte 0x{exc.byte:02x} at line {exc.line}, "
+            f"column {exc.column} (perhaps {exc.guess!r} in Windows-1252) cannot be read; re-save "
+            "it as 'CSV UTF-8' (Excel) or convert it (iconv -f WINDOWS-1252 -t UTF-8) and import "
             "it again"
         ) from None
     if b"\x00" in data:

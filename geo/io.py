@@ -30,6 +30,7 @@ from geo.validate import (
     check_zones_text,
     validate_dataset,
 )
+from geo.validate.text import NotUtf8Error, decode_utf8
 
 CRS = "EPSG:4326"
 BUNDLED = "bundled"
@@ -141,8 +142,8 @@ def _check_geojson_file(
     shown = str(path)
     report = Report()
     try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = decode_utf8(Path(path).read_bytes())
+    except (OSError, NotUtf8Error) as exc:
         raise error(f"{shown}: cannot be read: {exc}") from None
     check = check_zones_text(text, shown, report, kind=kind)
     _raise_if_errors(report, shown, error)

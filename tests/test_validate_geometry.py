@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from geo.errors import Report
-from geo.validate import check_zones_text
+from geo.validate import check_zones_text, region_test
 from tests.conftest import DUMA_SQUARE, zone_feature
 
 
@@ -241,3 +242,37 @@ def test_layer_and_zone_detection():
     assert check_zones_text(plain, "ref.geojson", Report()).kind == "layer"
     assert check_zones_text(plain, "zones-2018.geojson", Report()).kind == "zones"
     assert check_zones_text(with_zone, "mine.geojson", Report()).kind == "zones"
+
+
+# --- the region test, shared by outlines, records and importers ----------------------------
+
+
+@pytest.mark.parametrize(
+    "lon,lat,expected",
+    [
+        (36.4, 33.57, (True, False)),  # Duma
+        (33.57, 36.4, (False, True)),  # Duma, swapped
+        (44.36, 33.31, (False, False)),  # Baghdad: outside, not swapped
+        (34.5, 38.0, (True, False)),  # the corner belongs to the region
+    ],
+)
+def test_region_test_on_single_numbers(lon, lat, expected):
+    inside, swapped = region_test(lon, lat)
+    assert (bool(inside), bool(swapped)) == expected
+
+
+def test_region_test_works_element_by_element_on_series():
+    lon = pd.Series([36.4, 33.57, 44.36, float("nan")], index=[5, 6, 7, 8])
+    lat = pd.Series([33.57, 36.4, 33.31, 33.0], index=[5, 6, 7, 8])
+    inside, swapped = region_test(lon, lat)
+    assert list(inside.index) == [5, 6, 7, 8]
+    assert inside.tolist() == [True, False, False, False]
+    assert swapped.tolist() == [False, True, False, False]
+    inside, swapped = region_test(lon.to_numpy(), lat.to_numpy())
+    assert inside.tolist() == [True, False, False, False]
+
+
+def test_huge_integer_in_a_position_is_refused_not_a_crash():
+    text = json.dumps(collection(polygon(DUMA_SQUARE))).replace("36.37", "1" + "0" * 400, 1)
+    report, _ = check(text)
+    assert "must be a number" in only(report, "bad-position").message

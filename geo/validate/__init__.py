@@ -15,7 +15,7 @@ Every public name is importable from ``geo.validate``.
 from __future__ import annotations
 
 from geo.validate.entry import ValidatedData, detect_kind, validate_dataset, validate_paths
-from geo.validate.geometry import FeatureInfo, GeoJSONChecker
+from geo.validate.geometry import FeatureInfo, GeoJSONChecker, region_test
 from geo.validate.records import (
     CsvTable,
     check_agreements_bytes,
@@ -23,6 +23,7 @@ from geo.validate.records import (
     check_violations_bytes,
     read_csv_bytes,
 )
+from geo.validate.text import NotUtf8Error, decode_utf8, strip_bom
 from geo.validate.zones import FileKind, ZonesCheck, ZoneVersion, check_zones_text
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "FeatureInfo",
     "FileKind",
     "GeoJSONChecker",
+    "NotUtf8Error",
     "ValidatedData",
     "ZoneVersion",
     "ZonesCheck",
@@ -37,8 +39,11 @@ __all__ = [
     "check_violation_zones",
     "check_violations_bytes",
     "check_zones_text",
+    "decode_utf8",
     "detect_kind",
     "read_csv_bytes",
+    "region_test",
+    "strip_bom",
     "validate_dataset",
     "validate_paths",
 ]

@@ -19,9 +19,8 @@ from geo.validate.records import (
     check_violation_zones,
     check_violations_bytes,
 )
+from geo.validate.text import NotUtf8Error, decode_utf8
 from geo.validate.zones import FileKind, ZonesCheck, ZoneVersion, check_zones_text
-
-_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass
@@ -40,7 +39,7 @@ def detect_kind(path: Path, data: bytes) -> FileKind | Literal["unknown"] | None
     if suffix in (".geojson", ".json"):
         return None  # decided from content by check_zones_text
     if suffix in (".csv", ".txt", ".tsv"):
-        head = data[:4096].lstrip(_BOM).decode("utf-8", errors="replace").split("\n", 1)[0]
+        head = decode_utf8(data[:4096], errors="replace").split("\n", 1)[0]
         if "violation_id" in head:
             return "violations"
         if "agreement_id" in head:
@@ -155,7 +154,7 @@ def _validate_files(
                     result.zones = check
     if not have_zones and reference_zones is not None:
         ref_report = Report()
-        text = reference_zones.read_text(encoding="utf-8", errors="replace")
+        text = decode_utf8(reference_zones.read_bytes(), errors="replace")
         zone_versions = check_zones_text(
             text, str(reference_zones), ref_report, kind="zones"
         ).versions
@@ -172,17 +171,14 @@ def _validate_files(
 
 
 def _decode_json(data: bytes, shown: str, report: Report) -> str | None:
-    if data.startswith(_BOM):
-        data = data[len(_BOM) :]
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+        return decode_utf8(data)
+    except NotUtf8Error as exc:
         report.error(
             shown,
-            f"line {line}",
-            f"the file is not UTF-8 (byte 0x{data[exc.start]:02x}"
-            "); GeoJSON must be UTF-8: re-save it as UTF-8",
+            f"line {exc.line}",
+            f"the file is not UTF-8 (byte 0x{exc.byte:02x}); GeoJSON must be UTF-8: re-save it "
+            "as UTF-8",
             "encoding",
         )
         return None

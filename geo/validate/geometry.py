@@ -8,10 +8,12 @@ shapely geometries. The zone rules (properties, dates, versions) are in
 
 from __future__ import annotations
 
+import bisect
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
@@ -41,8 +43,44 @@ class FeatureInfo:
     feature_id: Any = None
 
 
+Bounds = tuple[float, float, float, float]
+
+
+def region_test(lon: Any, lat: Any, region: Bounds = REGION) -> tuple[Any, Any]:
+    """Tell whether positions lie in the region, and whether they look swapped.
+
+    The one test of where a position lies, used for zone outlines, violation records and
+    imported events alike. It works on single numbers and, element by element, on numpy
+    arrays and pandas Series (where a missing value counts as neither).
+
+    Parameters
+    ----------
+    lon, lat
+        Longitude and latitude in degrees: numbers, or arrays/Series of the same length.
+    region
+        ``(min_lon, min_lat, max_lon, max_lat)``; Syria and its borders by default.
+
+    Returns
+    -------
+    inside, swapped
+        Whether each position lies in the region; and whether it lies outside but would lie
+        inside with longitude and latitude exchanged (the two were swapped).
+    """
+    x0, y0, x1, y1 = region
+    inside = (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
+    exchanged = (lat >= x0) & (lat <= x1) & (lon >= y0) & (lon <= y1)
+    if isinstance(inside, bool):
+        return inside, exchanged and not inside
+    return inside, exchanged & ~inside
+
+
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer too large for a float
+        return False
 
 
 class GeoJSONChecker:
@@ -62,7 +100,7 @@ class GeoJSONChecker:
         self,
         path: str,
         report: Report,
-        region: tuple[float, float, float, float] = REGION,
+        region: Bounds = REGION,
     ) -> None:
         self.path = path
         self.report = report
@@ -359,6 +397,7 @@ class GeoJSONChecker:
             )
         if failures:
             return None
+        stats.classify(self.region)
         self._report_positions(stats, where)
         if stats.out_of_range:
             return None
@@ -387,6 +426,7 @@ class GeoJSONChecker:
             )
             return False
         bad = 0
+        stats.start_ring(name)
         for pos in ring:
             if not isinstance(pos, list):
                 self._error(
@@ -415,7 +455,7 @@ class GeoJSONChecker:
                 continue
             if len(pos) > 3:
                 stats.too_long += 1
-            stats.add(pos[0], pos[1], self.region, name)
+            stats.add(pos[0], pos[1])
         if bad:
             return False
         if len(ring) < 4:
@@ -500,35 +540,50 @@ class GeoJSONChecker:
 
 @dataclass
 class _PositionStats:
+    """The numeric positions of one geometry, classified against the region all at once."""
+
+    lons: list[float] = field(default_factory=list)
+    lats: list[float] = field(default_factory=list)
+    #: (index of the ring's first position, ring name), in order.
+    rings: list[tuple[int, str]] = field(default_factory=list)
+    too_long: int = 0
     total: int = 0
     outside: int = 0
     out_of_range: int = 0
     swapped_in: int = 0
-    too_long: int = 0
     example_outside: tuple[float, float, str] = (0.0, 0.0, "")
     example_range: tuple[float, float, str] = (0.0, 0.0, "")
     example_swap: tuple[float, float, str] = (0.0, 0.0, "")
 
-    def add(
-        self, lon: float, lat: float, region: tuple[float, float, float, float], name: str
-    ) -> None:
-        self.total += 1
-        x0, y0, x1, y1 = region
-        if x0 <= lon <= x1 and y0 <= lat <= y1:
+    def start_ring(self, name: str) -> None:
+        self.rings.append((len(self.lons), name))
+
+    def add(self, lon: float, lat: float) -> None:
+        self.lons.append(lon)
+        self.lats.append(lat)
+
+    def classify(self, region: Bounds) -> None:
+        """Count the positions outside the region, out of range and swapped; keep the first."""
+        self.total = len(self.lons)
+        if not self.total:
             return
-        in_range = -180 <= lon <= 180 and -90 <= lat <= 90
-        if in_range:
-            self.outside += 1
-            if self.outside == 1:
-                self.example_outside = (lon, lat, name)
-        else:
-            self.out_of_range += 1
-            if self.out_of_range == 1:
-                self.example_range = (lon, lat, name)
-        if x0 <= lat <= x1 and y0 <= lon <= y1:
-            self.swapped_in += 1
-            if self.swapped_in == 1:
-                self.example_swap = (lon, lat, name)
+        lon = np.array(self.lons, dtype="float64")
+        lat = np.array(self.lats, dtype="float64")
+        inside, swapped = region_test(lon, lat, region)
+        in_range = (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+        outside = ~inside & in_range
+        out_of_range = ~inside & ~in_range
+        self.outside, self.example_outside = self._first(outside)
+        self.out_of_range, self.example_range = self._first(out_of_range)
+        self.swapped_in, self.example_swap = self._first(swapped)
+
+    def _first(self, mask: np.ndarray) -> tuple[int, tuple[float, float, str]]:
+        hits = np.flatnonzero(mask)
+        if not len(hits):
+            return 0, (0.0, 0.0, "")
+        i = int(hits[0])
+        ring = bisect.bisect_right([start for start, _ in self.rings], i) - 1
+        return len(hits), (self.lons[i], self.lats[i], self.rings[ring][1])
 
 
 def _ring_ok(ring: Any) -> bool:

@@ -24,9 +24,10 @@ from shapely.ops import nearest_points
 from geo import schema
 from geo.errors import Report
 from geo.schema import ParseError
+from geo.validate.geometry import region_test
+from geo.validate.text import NotUtf8Error, decode_utf8
 from geo.validate.zones import ZoneVersion
 
-_BOM = b"\xef\xbb\xbf"
 _URL_RE = re.compile(r"https?://\S+")
 _DATASET_RE = re.compile(r"\b(PA-X|UCDP|ACLED|GED)\b", re.IGNORECASE)
 
@@ -47,18 +48,13 @@ def read_csv_bytes(
     A UTF-8 byte-order mark and Windows line endings are accepted. Returns None when the file
     cannot be read at all.
     """
-    if data.startswith(_BOM):
-        data = data[len(_BOM) :]
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        guess = data[exc.start : exc.start + 1].decode("cp1252", errors="replace")
+        text = decode_utf8(data)
+    except NotUtf8Error as exc:
         report.error(
             path,
-            f"line {line}, column {column}",
-            f"the file is not UTF-8: byte 0x{data[exc.start]:02x} (perhaps {guess!r} in "
+            f"line {exc.line}, column {exc.column}",
+            f"the file is not UTF-8: byte 0x{exc.byte:02x} (perhaps {exc.guess!r} in "
             "Windows-1252) cannot be read; re-save the file as 'CSV UTF-8' (Excel) or with "
             "character set UTF-8 (LibreOffice)",
             "encoding",
@@ -441,10 +437,10 @@ def check_violations_bytes(
 
 
 def _check_region(r: _RowReader, lon: float, lat: float) -> None:
-    x0, y0, x1, y1 = schema.REGION
-    if x0 <= lon <= x1 and y0 <= lat <= y1:
+    inside, swapped = region_test(lon, lat)
+    if inside:
         return
-    if x0 <= lat <= x1 and y0 <= lon <= y1:
+    if swapped:
         r.error(
             "lat",
             f"lat {lat} and lon {lon} appear swapped: the position lies outside "
