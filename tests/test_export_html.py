@@ -560,3 +560,26 @@ def test_many_incidents_cluster_offline(playwright, tmp_path):
         assert opened.errors == []
     finally:
         opened.close()
+
+
+def test_100k_incidents_in_the_window_are_compact_and_quick(tmp_path):
+    data = browser.synthetic_folder(tmp_path / "big", 100_000)
+    timeline = load_timeline(data)
+    scene = select(timeline, View.parse("at=2022-12-30T12:00&window=3650", timeline))
+    n = len(scene.records)
+    assert n > 90_000
+    snapshot_html(scene, generated=GENERATED)  # warm
+    start = time.perf_counter()
+    page = snapshot_html(scene, generated=GENERATED)
+    took = time.perf_counter() - start
+    size = len(page.encode("utf-8"))
+    print(
+        f"{n:,} incidents in the window: {size:,} bytes ({size / n:.1f} per incident), {took:.2f} s"
+    )
+    assert "L.markerClusterGroup(" in page
+    # the bundled incidents are GeoJSON points with popups; the synthetic ones a compact array
+    bundled = int((scene.records["dataset"] == "bundled").sum())
+    assert page.count('"type": "Point"') == bundled
+    assert size <= 40 * n
+    assert took <= 3.0
+    assert external_references(page) == []
