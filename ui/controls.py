@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -22,6 +24,24 @@ PLAY_STEPS = {
 }
 
 
+_MISSING = object()
+
+
+def _on(key: str, apply: Callable[[Any], object]) -> Callable[[], None]:
+    """A widget callback that applies the widget's value, if the widget still has one.
+
+    A new address resets the widgets; a callback queued before that must not fail on a key
+    that is gone.
+    """
+
+    def callback() -> None:
+        value = st.session_state.get(key, _MISSING)
+        if value is not _MISSING:
+            apply(value)
+
+    return callback
+
+
 def _multi(
     label: str,
     key: str,
@@ -38,7 +58,7 @@ def _multi(
         key=key,
         help=help_text,
         format_func=(lambda v: labels.get(v, v)) if labels else str,
-        on_change=lambda: update(**{field: tuple(st.session_state[key])}),
+        on_change=_on(key, lambda v: update(**{field: tuple(v)})),
     )
 
 
@@ -55,7 +75,7 @@ def sidebar(timeline: Timeline, view: View) -> None:
             key="w.zone",
             format_func=lambda z: names.get(z, z) if z else "(none: the whole map)",
             help="The zone the map zooms to and the Zone page shows.",
-            on_change=lambda: update(zone=st.session_state["w.zone"] or None),
+            on_change=_on("w.zone", lambda v: update(zone=v or None)),
         )
         _multi(
             "Zones shown",
@@ -98,7 +118,7 @@ def sidebar(timeline: Timeline, view: View) -> None:
             key="w.base",
             format_func=BASEMAP_LABELS.get,
             help="'None' needs no network: zones on a plain background with reference layers.",
-            on_change=lambda: update(base=st.session_state["w.base"]),
+            on_change=_on("w.base", lambda v: update(base=v)),
         )
         st.caption("The address bar always holds this view: copy it to share it.")
 
@@ -130,12 +150,18 @@ def time_controls(timeline: Timeline, view: View) -> None:
     bind("w.hour", hour)
 
     def on_day() -> None:
+        day = st.session_state.get("w.day")
+        if day is None:  # the widget was reset by a new address meanwhile: nothing to apply
+            return
         _, h, m = _local_parts(current().at)
-        update(at=local_instant(st.session_state["w.day"], h, m))
+        update(at=local_instant(day, h, m))
 
     def on_hour() -> None:
+        hour = st.session_state.get("w.hour")
+        if hour is None:
+            return
         d, _, _ = _local_parts(current().at)
-        update(at=local_instant(d, st.session_state["w.hour"]))
+        update(at=local_instant(d, hour))
 
     def on_step(direction: int) -> None:
         target = step_event(data.events(), current().at, direction)
@@ -185,7 +211,7 @@ def time_controls(timeline: Timeline, view: View) -> None:
         max_value=MAX_WINDOW_DAYS,
         step=1.0,
         key="w.window",
-        on_change=lambda: update(window=st.session_state["w.window"]),
+        on_change=_on("w.window", lambda v: update(window=v)),
         help="Incidents in this many days before the instant count as violations.",
     )
     agreements = timeline.agreements.frame.sort_values("effective_from")
@@ -194,7 +220,7 @@ def time_controls(timeline: Timeline, view: View) -> None:
     bind("w.jump", "")
 
     def on_jump() -> None:
-        chosen = st.session_state["w.jump"]
+        chosen = st.session_state.get("w.jump")
         if chosen:
             set_instant(starts[chosen])
             st.session_state["w.jump"] = ""

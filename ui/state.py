@@ -27,20 +27,42 @@ __all__ = ["MAX_WINDOW_DAYS", "View", "bind", "current", "update", "view"]
 
 _VIEW = "dz.view"
 _WRITTEN = "dz.params"
+_SEEN = "dz.params_seen"
+#: How many addresses written in a session are remembered to recognise late echoes.
+_SEEN_LIMIT = 256
+
+
+def _key(params: dict[str, str]) -> tuple:
+    return tuple(sorted(params.items()))
 
 
 def view(timeline: Timeline) -> View:
-    """The current view, read from the address on the first run (or when it was edited)."""
+    """The current view, read from the address on the first run (or when it was edited).
+
+    The browser sends its address with every rerun. Under fast input (key presses on the
+    slider, Play, a loaded server) a rerun can carry an address this session wrote a few runs
+    ago, before the browser applied the newer one. Such an echo is not a user's edit and must
+    not move the view back: only an address this session never wrote replaces the view.
+    """
     params = st.query_params.to_dict()
-    if _VIEW not in st.session_state or params != st.session_state.get(_WRITTEN):
-        if params or _VIEW not in st.session_state:
-            current, notes = View.from_params(params, timeline)
-            for note in notes:
-                st.warning(f"The address asks for something dezmap cannot show: {md_escape(note)}")
-            _store(current, reset_widgets=True)
+    if _VIEW not in st.session_state:
+        _read(params, timeline)
+    elif (
+        params
+        and params != st.session_state.get(_WRITTEN)
+        and _key(params) not in st.session_state.get(_SEEN, {})
+    ):
+        _read(params, timeline)
     current = st.session_state[_VIEW]
     _write_params(current)
     return current
+
+
+def _read(params: dict[str, str], timeline: Timeline) -> None:
+    current, notes = View.from_params(params, timeline)
+    for note in notes:
+        st.warning(f"The address asks for something dezmap cannot show: {md_escape(note)}")
+    _store(current, reset_widgets=True)
 
 
 def update(**changes: Any) -> View:
@@ -62,6 +84,11 @@ def _write_params(current: View) -> None:
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
     st.session_state[_WRITTEN] = params
+    seen: dict[tuple, None] = st.session_state.setdefault(_SEEN, {})
+    seen.pop(_key(params), None)
+    seen[_key(params)] = None  # most recent last
+    while len(seen) > _SEEN_LIMIT:
+        seen.pop(next(iter(seen)))
 
 
 def current() -> View:
