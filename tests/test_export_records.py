@@ -37,3 +37,42 @@ def test_display_is_in_damascus_time():
     cairo = table[table["agreement_id"] == "cairo-eastern-ghouta-2017"].iloc[0]
     assert cairo["effective_from"] == "2017-07-22 12:00"
     assert cairo["zone_ids"] == "eastern-ghouta" and "geometry" not in table.columns
+
+
+def test_csv_neutralises_spreadsheet_formulas_but_not_numbers():
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "summary": [
+                '=HYPERLINK("http://127.0.0.1:9/","x")',
+                "+1",
+                "-2+3",
+                "@SUM(A1)",
+                "\tx",
+                "\rx",
+                "plain",
+            ],
+            "casualties": [-1, 2, 3, 4, 5, 6, 7],
+        }
+    )
+    text = records_csv(frame).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert [r["summary"] for r in rows] == [
+        '\'=HYPERLINK("http://127.0.0.1:9/","x")',
+        "'+1",
+        "'-2+3",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "plain",
+    ]
+    assert rows[0]["casualties"] == "-1"  # a number stays a number
+
+
+def test_csv_of_the_bundled_records_has_no_formula_cell():
+    timeline = load_timeline(DATA)
+    for frame in (timeline.agreements.frame, annotate_incidents(timeline)):
+        text = records_csv(frame).decode("utf-8-sig")
+        for row in csv.reader(io.StringIO(text)):
+            assert not any(cell[:1] in ("=", "+", "@", "\t", "\r") for cell in row), row

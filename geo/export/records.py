@@ -8,6 +8,15 @@ import geopandas as gpd
 import pandas as pd
 
 _LIST_COLUMNS = ("zone_ids", "zones", "agreements")
+#: A spreadsheet reads a cell that starts with one of these as a formula (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """Prefix ``'`` to text a spreadsheet would run as a formula; other values unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
@@ -23,8 +32,17 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def records_csv(frame: pd.DataFrame) -> bytes:
-    """UTF-8 CSV (with a byte-order mark, so that spreadsheets read Arabic right)."""
+    """UTF-8 CSV (with a byte-order mark, so that spreadsheets read Arabic right).
+
+    Text cells that a spreadsheet would take for a formula (starting with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return) get a leading ``'``, so that opening the file
+    never runs anything; numbers are written as they are.
+    """
     data = _plain(frame.drop(columns=["geometry"], errors="ignore"))
+    for column in data.columns:
+        if data[column].dtype == object or isinstance(data[column].dtype, pd.StringDtype):
+            data[column] = data[column].map(neutralise)
+    data.columns = [neutralise(str(c)) for c in data.columns]
     return data.to_csv(index=False).encode("utf-8-sig")
 
 

@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-_URL = re.compile(r"https?://[^\s|]+")
+_WHOLE_URL = re.compile(r"https?://[^\s\"'<>`\\^{}|\x00-\x1f\x7f]+")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
 
@@ -37,17 +37,40 @@ def safe_href(url: str) -> str | None:
     return html.escape(url.strip(), quote=True)
 
 
+def citation_url(field: str) -> str | None:
+    """The field as an http(s) address, or None: the whole field must be one address.
+
+    No spaces, quotes, angle brackets or control characters, a host, and nothing before the
+    scheme, so that text such as ``=HYPERLINK("http://...")`` never becomes a link.
+    """
+    text = field.strip()
+    if not _WHOLE_URL.fullmatch(text):
+        return None
+    parsed = urlparse(text)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        return None
+    return text
+
+
 def citations(source: str) -> list[tuple[str, str | None]]:
-    """Split a ``source`` cell into (label, url) pairs: ``Outlet, date, URL | PA-X 2093``."""
+    """Split a ``source`` cell into (label, url) pairs: ``Outlet, date, URL | PA-X 2093``.
+
+    Citations are separated by `` | ``; within one, the URL is its last field (after the
+    last ``, ``) and only counts when that whole field is an http(s) address
+    (:func:`citation_url`).
+    """
     out = []
     for part in str(source or "").split(" | "):
         part = part.strip()
         if not part:
             continue
-        match = _URL.search(part)
-        url = match.group(0) if match else None
-        label = part[: match.start()].strip().rstrip(",;").strip() if match else part
-        out.append((label or (urlparse(url).netloc if url else part), url))
+        head, _, last = part.rpartition(", ")
+        url = citation_url(last) or (citation_url(part) if not head else None)
+        if url is None:
+            out.append((part, None))
+            continue
+        label = head.strip().rstrip(",;").strip() if head else ""
+        out.append((label or (urlparse(url).hostname or url), url))
     return out
 
 
