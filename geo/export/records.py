@@ -43,7 +43,8 @@ def records_csv(frame: pd.DataFrame) -> bytes:
         if data[column].dtype == object or isinstance(data[column].dtype, pd.StringDtype):
             data[column] = data[column].map(neutralise)
     data.columns = [neutralise(str(c)) for c in data.columns]
-    return data.to_csv(index=False).encode("utf-8-sig")
+    # CRLF line ends (RFC 4180): a cell holding a carriage return is then quoted too
+    return data.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def records_geojson(frame: gpd.GeoDataFrame) -> bytes:
