@@ -52,15 +52,61 @@ def _timeline(folder: str, fingerprint: tuple) -> Timeline:
     return load_timeline(folder)
 
 
+@st.cache_resource
+def _last_good() -> dict[str, tuple[tuple, Timeline]]:
+    """The last fingerprint and timeline each data folder loaded (shared by every session)."""
+    return {}
+
+
+def _loaded_fingerprint(folder: Path) -> tuple:
+    """The fingerprint of the data the pages show: the files', or the last good one's."""
+    good = _last_good().get(str(folder))
+    current = data_fingerprint(folder)
+    if good is None or good[0] == current:
+        return current
+    return good[0] if _broken().get(str(folder)) == current else current
+
+
+@st.cache_resource
+def _broken() -> dict[str, tuple]:
+    """The fingerprint of each folder's files when they last failed to load."""
+    return {}
+
+
 def timeline() -> Timeline:
-    """The data folder's timeline, or a page-stopping error that lists every problem."""
+    """The data folder's timeline.
+
+    When the files break while the app runs (a stray comma saved from an editor), every viewer
+    keeps the last data that loaded, under a banner that names the first error and points to
+    the Data health page. Only when nothing ever loaded does the page stop with every problem.
+    """
     folder = data_dir()
     try:
-        return _timeline(str(folder), data_fingerprint(folder))
+        loaded = _timeline(str(folder), data_fingerprint(folder))
     except DataError as exc:
-        show_data_error(exc)
-        st.stop()
-        raise  # pragma: no cover - st.stop() raises
+        _broken()[str(folder)] = data_fingerprint(folder)
+        good = _last_good().get(str(folder))
+        if good is None:
+            show_data_error(exc)
+            st.stop()
+            raise  # pragma: no cover - st.stop() raises
+        show_stale_banner(exc)
+        return good[1]
+    _last_good()[str(folder)] = (data_fingerprint(folder), loaded)
+    return loaded
+
+
+def show_stale_banner(exc: DataError) -> None:
+    """Say that the files have an error and the page shows the last data that loaded."""
+    first = next((p for p in exc.problems if p.severity == "error"), None)
+    where = f" First error: {md_escape(first)}." if first is not None else ""
+    st.warning(
+        "The data files changed and now have an error, so this page shows the last data that "
+        f"loaded.{where} Fix the file (or run `dezmap validate`); the Data health page lists "
+        "every problem.",
+        icon=":material/warning:",
+    )
+    st.page_link("pages/health.py", label="Open Data health", icon=":material/health_and_safety:")
 
 
 def timeline_or_none() -> Timeline | None:
@@ -88,7 +134,7 @@ def _events(folder: str, fingerprint: tuple) -> np.ndarray:
 def events() -> np.ndarray:
     """Instants at which something happens in the data (for previous/next buttons)."""
     folder = data_dir()
-    return _events(str(folder), data_fingerprint(folder))
+    return _events(str(folder), _loaded_fingerprint(folder))
 
 
 @st.cache_resource(max_entries=4)
@@ -102,7 +148,7 @@ def _choices(folder: str, fingerprint: tuple) -> tuple[list[str], list[str]]:
 def choices() -> tuple[list[str], list[str]]:
     """The incident kinds (sorted) and alleged perpetrators (most frequent first) in the data."""
     folder = data_dir()
-    return _choices(str(folder), data_fingerprint(folder))
+    return _choices(str(folder), _loaded_fingerprint(folder))
 
 
 @st.cache_resource(show_spinner="Loading reference layers...", max_entries=4)
