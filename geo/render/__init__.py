@@ -1,8 +1,10 @@
-"""Rendering: interactive maps, the shared palette and escaping of data text.
+"""Rendering: interactive maps, static snapshots, the shared palette and escaping of data text.
 
-:mod:`geo.render.maps` builds the app's folium maps, :mod:`geo.render.style` holds the palette
-and labels, :mod:`geo.render.escape` escapes data text.
-The names most callers need are importable from here.
+:mod:`geo.render.maps` builds the app's folium maps, :mod:`geo.render.static` draws static
+snapshots (PNG, PDF, SVG) with matplotlib, :mod:`geo.render.style` holds the palette and
+labels, :mod:`geo.render.escape` escapes data text.
+The names most callers need are importable from here; the snapshot names load matplotlib
+only when first used.
 """
 
 from geo.render.escape import citations, esc, md_escape, safe_href, script_json, source_links
@@ -33,6 +35,18 @@ from geo.render.style import (
     kind_color,
 )
 
+#: Names of :mod:`geo.render.static`, imported on first use (matplotlib is slow to import).
+_STATIC = ("SIZES", "PageSize", "page_size", "render_static", "save_figure", "snapshot_info")
+
+
+def __getattr__(name: str):
+    if name in _STATIC:
+        from geo.render import static
+
+        return getattr(static, name)
+    raise AttributeError(f"module 'geo.render' has no attribute {name!r}")
+
+
 __all__ = [
     "BASEMAPS",
     "BASEMAP_LABELS",
@@ -41,10 +55,12 @@ __all__ = [
     "MAP_CSS",
     "OTHER_KIND_COLOR",
     "POPUP_INCIDENTS",
+    "SIZES",
     "STATUS_COLORS",
     "STATUS_LABELS",
     "Bounds",
     "CompactIncidentCluster",
+    "PageSize",
     "ReferenceLayer",
     "base_map",
     "citations",
@@ -55,8 +71,12 @@ __all__ = [
     "legend",
     "md_escape",
     "outline_history_map",
+    "page_size",
+    "render_static",
     "safe_href",
+    "save_figure",
     "script_json",
+    "snapshot_info",
     "snapshot_map",
     "source_links",
     "zone_layer",
