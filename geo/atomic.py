@@ -50,9 +50,10 @@ def resolve_target(path: str | Path) -> Path:
     return target
 
 
-def temp_name_pattern(name: str) -> re.Pattern[str]:
-    """The names of the temporary files written for a target called ``name``."""
-    return re.compile(rf"^\.{re.escape(name)}\.[A-Za-z0-9_]+\.tmp$")
+def temp_name_pattern(name: str | None = None) -> re.Pattern[str]:
+    """The names of the temporary files written for a target called ``name`` (None: any)."""
+    target = re.escape(name) if name is not None else ".+"
+    return re.compile(rf"^\.{target}\.[A-Za-z0-9_]+\.tmp$")
 
 
 def fsync_dir(folder: str | Path) -> None:
@@ -73,11 +74,12 @@ def fsync_dir(folder: str | Path) -> None:
         os.close(fd)
 
 
-def remove_stale_temps(folder: str | Path, name: str) -> list[Path]:
+def remove_stale_temps(folder: str | Path, name: str | None = None) -> list[Path]:
     """Remove the temporary files left in ``folder`` by killed writers of the file ``name``.
 
     A temporary file is stale when nobody holds its lock: every live writer holds the lock of
-    its own temporary file until it has renamed it.
+    its own temporary file until it has renamed it. With ``name`` None, the leftovers of every
+    file of the folder are removed (for folders that only dezmap writes, such as backups).
 
     Returns
     -------
