@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import copy
+
+import pandas as pd
+import pytest
+from shapely.geometry import Polygon
+
 from geo import schema
-from geo.validate import validate_dataset, validate_paths
-from tests.conftest import csv_text, write_zones, zone_feature
+from geo.errors import UsageError
+from geo.io import load_dataset, read_zones
+from geo.validate import check_zone_features, check_zone_frame, validate_dataset, validate_paths
+from tests.conftest import DATA, DUMA_SQUARE, csv_text, write_zones, zone_feature
 from tests.test_validate_records import AGREEMENT, VIOLATION, only
 
 # --- files together ---------------------------------------------------------------------------
@@ -91,3 +99,232 @@ def test_one_broken_zone_version_is_reported_once_not_for_every_record(tmp_path)
     )
     report = validate_dataset(folder).report
     assert [p.code for p in report.errors] == ["bad-date"]
+
+
+# --- zones held in memory: the same rules as a file --------------------------------------------
+
+BOWTIE = [[36.37, 33.55], [36.43, 33.60], [36.43, 33.55], [36.37, 33.60], [36.37, 33.55]]
+SWAPPED = [[y, x] for x, y in DUMA_SQUARE][::-1]
+
+
+def geometry(kind, coordinates):
+    return {"type": kind, "coordinates": coordinates}
+
+
+def with_geometry(value, **props):
+    feature = zone_feature(**props)
+    feature["geometry"] = value
+    return feature
+
+
+# One broken zone each: what a curator or an editor can get wrong.
+BROKEN = {
+    "self-intersection": zone_feature(ring=BOWTIE),
+    "unclosed ring": zone_feature(ring=DUMA_SQUARE[:-1]),
+    "short ring": zone_feature(ring=DUMA_SQUARE[:3]),
+    "clockwise exterior": zone_feature(ring=DUMA_SQUARE[::-1]),
+    "swapped lat/lon": zone_feature(ring=SWAPPED),
+    "out of range": zone_feature(ring=[[x + 200, y] for x, y in DUMA_SQUARE]),
+    "far from Syria": zone_feature(ring=[[x - 36, y - 33] for x, y in DUMA_SQUARE]),
+    "multipart with a short part": with_geometry(
+        geometry("MultiPolygon", [[DUMA_SQUARE], [DUMA_SQUARE[:3]]])
+    ),
+    "a point": with_geometry(geometry("Point", [36.4, 33.57])),
+    "no geometry": with_geometry(None),
+    "unknown accuracy": zone_feature(accuracy="aproximate"),
+    "missing name": zone_feature(name=None),
+    "empty name": zone_feature(name=" "),
+    "dates in the wrong order": zone_feature(valid_from="2018-03-01", valid_to="2018-02-01"),
+    "impossible date": zone_feature(valid_from="2017-02-30"),
+    "not a slug": zone_feature(zone_id="Eastern Ghouta"),
+    "unknown property": zone_feature(valid_form="2017-01-01"),
+    "empty Arabic name": zone_feature(name_ar=""),
+    "number as a property": zone_feature(name=7),
+}
+
+
+def problems_of(report):
+    return [(p.code, p.severity, p.message) for p in report]
+
+
+@pytest.mark.parametrize("case", list(BROKEN), ids=list(BROKEN))
+def test_a_broken_zone_gets_the_same_problems_in_a_file_and_in_memory(tmp_path, case):
+    feature = BROKEN[case]
+    path = write_zones(tmp_path / "zones.geojson", feature)
+    from_file = validate_paths([path]).report
+    in_memory = check_zone_features([feature])
+    assert problems_of(from_file), f"{case}: the file has no problem"
+    assert problems_of(in_memory) == problems_of(from_file)
+    for problem in from_file:
+        assert problem.path == str(path) and "line " in problem.where
+    for problem in in_memory:
+        assert problem.path == "<memory>" and problem.where.startswith(("zone ", "feature 0"))
+        assert "line" not in problem.where
+
+
+def test_overlapping_versions_in_memory_name_both_versions():
+    earlier = zone_feature(valid_from="2017-07-22", valid_to="2018-03-15")
+    later = zone_feature(valid_from="2018-03-10", valid_to="")
+    report = check_zone_features([earlier, later])
+    (problem,) = report.errors
+    assert problem.code == "overlapping-versions"
+    assert problem.where == "zone eastern-ghouta, version eastern-ghouta@2018-03-10"
+    assert "(zone eastern-ghouta, version eastern-ghouta@2017-07-22) runs to 2018-03-15" in (
+        problem.message
+    )
+    assert "set the earlier version's valid_to to 2018-03-10" in problem.message
+    closed = zone_feature(valid_from="2017-07-22", valid_to="2018-03-10")
+    assert list(check_zone_features([closed, later])) == []
+
+
+def test_versions_in_a_file_and_in_memory_overlap_alike(tmp_path):
+    features = [zone_feature(valid_to=""), zone_feature(valid_from="2018-03-10")]
+    path = write_zones(tmp_path / "zones.geojson", *features)
+    from_file = validate_paths([path]).report
+    in_memory = check_zone_features(features)
+    assert [p.code for p in in_memory] == [p.code for p in from_file] == ["overlapping-versions"]
+
+
+def test_features_are_not_changed_and_may_use_tuples_and_shapely():
+    feature = zone_feature(ring=[tuple(p) for p in DUMA_SQUARE])
+    feature["geometry"]["coordinates"] = tuple(feature["geometry"]["coordinates"])
+    before = copy.deepcopy(feature)
+    assert list(check_zone_features([feature])) == []
+    assert feature == before
+    shaped = dict(zone_feature(), geometry=Polygon(BOWTIE))
+    assert [p.code for p in check_zone_features([shaped])] == ["invalid-geometry"]
+
+
+def test_a_feature_collection_may_be_given_whole():
+    collection = {"type": "FeatureCollection", "features": [zone_feature(ring=BOWTIE)]}
+    assert [p.code for p in check_zone_features(collection)] == ["invalid-geometry"]
+
+
+def test_no_features_is_an_error():
+    assert [p.code for p in check_zone_features([])] == ["no-features"]
+
+
+@pytest.mark.parametrize(
+    "value,words",
+    [
+        ('{"type": "FeatureCollection"}', "found str"),
+        (zone_feature(), "pass \\[feature\\]"),
+        (None, "found NoneType"),
+    ],
+)
+def test_features_that_are_not_a_collection_are_a_usage_error(value, words):
+    with pytest.raises(UsageError, match=words):
+        check_zone_features(value)
+
+
+def test_source_names_the_features_in_messages():
+    report = check_zone_features([zone_feature(ring=BOWTIE)], source="zones (unsaved edit)")
+    assert str(report.problems[0]).startswith(
+        "zones (unsaved edit):zone eastern-ghouta, version eastern-ghouta@2017-07-22, part 1, "
+        "ring 0, vertex "
+    )
+
+
+# --- frames ----------------------------------------------------------------------------------
+
+
+def test_the_bundled_zones_read_into_a_frame_have_no_problem():
+    dataset = load_dataset(DATA)
+    frame = read_zones(DATA / "zones.geojson")
+    before = frame.copy()
+    assert list(check_zone_frame(frame)) == []
+    report = check_zone_frame(
+        dataset.zones, agreements=dataset.agreements, violations=dataset.violations
+    )
+    assert list(report) == []
+    assert frame.equals(before)
+
+
+def test_an_edit_in_a_frame_is_placed_at_its_version():
+    frame = read_zones(DATA / "zones.geojson")
+    edited = frame.copy()
+    row = int(edited.index[(edited["version_id"] == "eastern-ghouta@2018-03-05")][0])
+    edited.loc[row, "geometry"] = Polygon(BOWTIE)
+    edited.loc[row, "accuracy"] = "rough"
+    report = check_zone_frame(edited)
+    assert [p.code for p in report] == ["invalid-geometry", "bad-accuracy"]
+    assert {p.where.split(", part")[0] for p in report} == {
+        "zone eastern-ghouta, version eastern-ghouta@2018-03-05"
+    }
+    assert list(check_zone_frame(frame)) == []  # the frame read is untouched
+
+
+def test_overlapping_versions_in_a_frame():
+    frame = read_zones(DATA / "zones.geojson")
+    first = frame.index[frame["version_id"] == "eastern-ghouta@2017-05-06"][0]
+    frame.loc[first, "valid_to"] = pd.NaT  # the first version never closed
+    problems = [p for p in check_zone_frame(frame) if p.code == "overlapping-versions"]
+    assert (
+        problems and problems[0].where == "zone eastern-ghouta, version eastern-ghouta@2018-03-05"
+    )
+    assert "is still valid (empty valid_to)" in problems[0].message
+
+
+def test_a_missing_value_in_a_frame_is_a_missing_property():
+    frame = read_zones(DATA / "zones.geojson")
+    frame.loc[frame.index[0], "name"] = None
+    problem = only(check_zone_frame(frame), "missing-property")
+    assert problem.where == "zone syria-nationwide, version syria-nationwide@2016-02-27"
+
+
+def test_a_frame_in_another_crs_is_refused():
+    frame = read_zones(DATA / "zones.geojson").to_crs("EPSG:3857")
+    problem = only(check_zone_frame(frame), "crs-not-wgs84")
+    assert "EPSG:3857" in problem.message and "to_crs('EPSG:4326')" in problem.message
+
+
+def test_a_frame_without_outlines_is_a_usage_error():
+    with pytest.raises(UsageError, match="no geometry column"):
+        check_zone_frame(pd.DataFrame({"zone_id": ["idlib"]}))
+    with pytest.raises(UsageError, match="expected a GeoDataFrame"):
+        check_zone_frame([zone_feature()])
+
+
+# --- records that refer to zones in memory --------------------------------------------------
+
+
+def test_removing_a_zone_that_records_name_is_an_error_per_record():
+    dataset = load_dataset(DATA)
+    kept = dataset.zones[dataset.zones["zone_id"] != "daraa-al-balad"]
+    report = check_zone_frame(kept, agreements=dataset.agreements, violations=dataset.violations)
+    assert report.codes() == {"unknown-zone"}
+    named = dataset.agreements[dataset.agreements["zone_ids"].map(lambda z: "daraa-al-balad" in z)]
+    places = {p.where for p in report if p.where.startswith("agreement ")}
+    assert places == {f"agreement {a}, column zone_ids" for a in named["agreement_id"]}
+    assert any(p.where.startswith("violation ") for p in report)
+
+
+def test_shrinking_a_zone_leaves_its_violations_outside():
+    shrunk = zone_feature(
+        ring=[[36.41, 33.59], [36.43, 33.59], [36.43, 33.60], [36.41, 33.60], [36.41, 33.59]]
+    )
+    report = check_zone_features([shrunk], violations=[_violation_record(VIOLATION)])
+    problem = only(report, "outside-zone")
+    assert problem.where == "violation v-20170723-duma, column zone_id"
+    assert "(zone eastern-ghouta, version eastern-ghouta@2017-07-22)" in problem.message
+    assert (
+        list(check_zone_features([zone_feature()], violations=[_violation_record(VIOLATION)])) == []
+    )
+
+
+def test_records_without_the_fields_needed_are_a_usage_error():
+    with pytest.raises(UsageError, match="agreements lack the field"):
+        check_zone_features([zone_feature()], agreements=[{"agreement_id": "a"}])
+    with pytest.raises(UsageError, match="violations lack the field"):
+        check_zone_features([zone_feature()], violations=pd.DataFrame({"zone_id": ["x"]}))
+
+
+def _violation_record(row):
+    return {
+        "violation_id": row["violation_id"],
+        "zone_id": row["zone_id"],
+        "occurred": pd.Timestamp(row["occurred"]).tz_localize("Asia/Damascus"),
+        "lat": float(row["lat"]),
+        "lon": float(row["lon"]),
+        "location_precision": row["location_precision"],
+    }

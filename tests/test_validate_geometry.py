@@ -8,8 +8,14 @@ import pandas as pd
 import pytest
 
 from geo.errors import Report
-from geo.validate import check_zones_text, region_test
-from tests.conftest import DUMA_SQUARE, zone_feature
+from geo.validate import (
+    LocatedProblem,
+    check_zone_features,
+    check_zones_text,
+    region_test,
+    validate_paths,
+)
+from tests.conftest import DUMA_SQUARE, write_zones, zone_feature
 
 
 def check(doc_or_text, kind="layer", path="t.geojson"):
@@ -276,3 +282,97 @@ def test_huge_integer_in_a_position_is_refused_not_a_crash():
     text = json.dumps(collection(polygon(DUMA_SQUARE))).replace("36.37", "1" + "0" * 400, 1)
     report, _ = check(text)
     assert "must be a number" in only(report, "bad-position").message
+
+
+# --- where problems are, for features held in memory ------------------------------------------
+#
+# The same checks place a problem in memory by zone, version, part, ring and vertex. The shapes:
+# a concave zone (a notch in its top edge), a square with a hole, and a two-part zone.
+
+# Vertex 3 is the bottom of the notch; the outline is valid.
+CONCAVE = [
+    [36.30, 33.50],
+    [36.50, 33.50],
+    [36.50, 33.70],
+    [36.40, 33.60],
+    [36.30, 33.70],
+    [36.30, 33.50],
+]
+HOLE = [[36.39, 33.56], [36.39, 33.58], [36.41, 33.58], [36.41, 33.56], [36.39, 33.56]]  # clockwise
+BOWTIE = [[36.57, 33.55], [36.63, 33.60], [36.63, 33.55], [36.57, 33.60], [36.57, 33.55]]
+
+
+def in_memory(geometry, **props):
+    feature = zone_feature(valid_from="2018-03-10", **props)
+    feature["geometry"] = geometry
+    return check_zone_features([feature])
+
+
+def located(report, code):
+    problem = only(report, code)
+    assert isinstance(problem, LocatedProblem) and problem.location is not None
+    return problem
+
+
+def test_valid_shapes_have_no_problem_in_memory():
+    assert list(in_memory(polygon(CONCAVE))) == []
+    assert list(in_memory(polygon(DUMA_SQUARE, HOLE))) == []
+    square_east = [[x + 0.2, y] for x, y in DUMA_SQUARE]
+    assert (
+        list(in_memory({"type": "MultiPolygon", "coordinates": [[DUMA_SQUARE], [square_east]]}))
+        == []
+    )
+
+
+def test_self_intersection_of_a_concave_zone_names_the_vertex_moved_across_an_edge():
+    moved = [list(p) for p in CONCAVE]
+    moved[3] = [36.40, 33.45]  # the notch dragged below the bottom edge
+    problem = located(in_memory(polygon(moved)), "invalid-geometry")
+    assert problem.where == (
+        "zone eastern-ghouta, version eastern-ghouta@2018-03-10, part 1, ring 0, vertex 3"
+    )
+    assert (problem.location.part, problem.location.ring, problem.location.vertex) == (1, 0, 3)
+    assert "Self-intersection[" in problem.message
+
+
+def test_hole_outside_its_shell_is_placed_on_the_hole():
+    outside = [[x + 0.1, y] for x, y in HOLE]
+    problem = located(in_memory(polygon(DUMA_SQUARE, outside)), "invalid-geometry")
+    assert "Hole lies outside shell" in problem.message
+    assert problem.where.endswith("part 1, ring 1, vertex 0")
+
+
+def test_invalid_part_of_a_multipolygon_is_named():
+    geometry = {"type": "MultiPolygon", "coordinates": [[DUMA_SQUARE], [BOWTIE]]}
+    problem = located(in_memory(geometry), "invalid-geometry")
+    assert problem.location.part == 2 and problem.location.ring == 0
+    assert problem.location.vertex in (0, 1, 2, 3)  # an end of a crossing edge
+
+
+def test_ring_problems_are_placed_at_their_ring_and_vertex():
+    unclosed = in_memory(polygon(DUMA_SQUARE[:-1]))
+    assert located(unclosed, "unclosed-ring").where.endswith("part 1, ring 0, vertex 3")
+    ring = [list(p) for p in DUMA_SQUARE]
+    ring[2][0] = "36.43"
+    text_in_position = in_memory(polygon(ring))
+    assert located(text_in_position, "bad-position").where.endswith("ring 0, vertex 2")
+    wound = in_memory(polygon(DUMA_SQUARE, HOLE[::-1]))
+    assert located(wound, "winding").where.endswith("part 1, ring 1")
+
+
+def test_swapped_and_outside_positions_name_the_first_vertex_concerned():
+    ring = [list(p) for p in DUMA_SQUARE]
+    ring[1] = [33.55, 36.43]  # one vertex typed latitude first
+    problem = located(in_memory(polygon(ring)), "swapped-coordinates")
+    assert problem.where.endswith("part 1, ring 0, vertex 1")
+    far = [[x - 36, y - 33] for x, y in DUMA_SQUARE]
+    assert located(in_memory(polygon(far)), "outside-region").where.endswith("vertex 0")
+
+
+def test_a_file_keeps_naming_the_feature_and_line_not_the_vertex(tmp_path):
+    moved = [list(p) for p in CONCAVE]
+    moved[3] = [36.40, 33.45]
+    path = write_zones(tmp_path / "zones.geojson", zone_feature(ring=moved))
+    problem = only(validate_paths([path]).report, "invalid-geometry")
+    assert problem.where == "feature 0 (zone_id=eastern-ghouta), line 4"
+    assert not isinstance(problem, LocatedProblem)

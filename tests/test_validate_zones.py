@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 
-from geo.errors import Report
-from geo.validate import check_zones_text
-from tests.conftest import zone_feature
+from geo.errors import DataError, Report
+from geo.io import read_zones
+from geo.validate import ZoneVersion, check_zones_text, read_zone_features, row_feature
+from tests.conftest import DATA, zone_feature
 
 
 def zones_report(*features):
@@ -131,3 +133,75 @@ def test_nested_zones_are_allowed():
     inner = [[36.39, 33.56], [36.41, 33.56], [36.41, 33.58], [36.39, 33.58], [36.39, 33.56]]
     report, result = zones_report(zone_feature(), zone_feature(ring=inner, zone_id="douma"))
     assert report.errors == [] and len(result.versions) == 2
+
+
+# --- building a version from a feature or a frame row ----------------------------------------
+
+
+def test_version_from_a_feature_has_typed_values_and_a_location():
+    version = ZoneVersion.from_feature(zone_feature(valid_to="2018-03-10", notes=" split "))
+    assert version.version_id == "eastern-ghouta@2017-07-22"
+    assert version.valid_from == dt.date(2017, 7, 22) and version.valid_to == dt.date(2018, 3, 10)
+    assert version.notes == "split" and version.geometry.geom_type == "Polygon"
+    assert version.where == "zone eastern-ghouta, version eastern-ghouta@2017-07-22"
+    assert version.location.zone_id == "eastern-ghouta"
+
+
+def test_version_from_a_bad_feature_raises_with_every_problem():
+    with pytest.raises(DataError, match="cannot be used: 2 errors") as info:
+        ZoneVersion.from_feature(zone_feature(accuracy="rough", name=""), index=4)
+    assert {p.code for p in info.value.problems} == {"bad-accuracy", "empty-property"}
+    assert all(
+        p.where == "zone eastern-ghouta, version eastern-ghouta@2017-07-22"
+        for p in info.value.problems
+    )
+
+
+def test_version_from_a_feature_without_zone_is_named_by_its_index():
+    with pytest.raises(DataError) as info:
+        ZoneVersion.from_feature(zone_feature(zone_id=None), index=4)
+    assert info.value.problems[0].where == "feature 4"
+    assert str(info.value).startswith("feature 4: this zone version cannot be used")
+
+
+def test_version_from_a_frame_row_equals_the_version_from_the_file():
+    text = (DATA / "zones.geojson").read_text(encoding="utf-8")
+    from_file = check_zones_text(text, "zones.geojson", Report(), kind="zones").versions
+    frame = read_zones(DATA / "zones.geojson")
+    for i, (_, row) in enumerate(frame.iterrows()):
+        version = ZoneVersion.from_row(row, index=i)
+        expected = from_file[i]
+        assert version.version_id == expected.version_id
+        assert (version.valid_from, version.valid_to) == (expected.valid_from, expected.valid_to)
+        assert (version.name, version.name_ar, version.notes) == (
+            expected.name,
+            expected.name_ar,
+            expected.notes,
+        )
+        assert version.geometry.equals(expected.geometry)
+
+
+def test_row_feature_turns_instants_into_damascus_days_and_drops_derived_columns():
+    frame = read_zones(DATA / "zones.geojson")
+    row = frame.iloc[0]
+    feature = row_feature(row)
+    props = feature["properties"]
+    assert "version_id" not in props and "feature" not in props
+    assert props["valid_from"] == "2016-02-27" and props["valid_to"] == ""
+    assert feature["geometry"]["type"] == "Polygon"
+    assert isinstance(feature["geometry"]["coordinates"][0][0], list)
+    assert row_feature({"zone_id": "x", "name": float("nan"), "geometry": None}) == {
+        "type": "Feature",
+        "properties": {"zone_id": "x"},
+        "geometry": None,
+    }
+
+
+def test_read_zone_features_returns_the_versions_it_could_read():
+    report = Report()
+    check = read_zone_features(
+        [zone_feature(), zone_feature(zone_id="douma", accuracy="x")], report
+    )
+    assert [v.zone_id for v in check.versions] == ["eastern-ghouta"]
+    assert check.broken_zone_ids == {"douma"}
+    assert [p.where for p in report] == ["zone douma, version douma@2017-07-22"]

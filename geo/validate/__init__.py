@@ -4,33 +4,56 @@ The checks both validate and parse: each records problems in a :class:`~geo.erro
 returns what it could read, with typed values, so that the loaders in :mod:`geo.io` build their
 frames from exactly what was validated.
 
-- :mod:`geo.validate.entry`: files and data folders (what ``dezmap validate`` runs);
+- :mod:`geo.validate.entry`: files and data folders (what ``dezmap validate`` runs), and
+  zones held in memory (:func:`check_zone_features`, :func:`check_zone_frame`);
 - :mod:`geo.validate.geometry`: GeoJSON structure and geometry, for every polygon layer;
-- :mod:`geo.validate.zones`: zone properties and boundary versions;
-- :mod:`geo.validate.records`: the agreements and violations CSV files.
+- :mod:`geo.validate.zones`: zone properties and boundary versions (:class:`ZoneVersion`);
+- :mod:`geo.validate.records`: the agreements and violations CSV files;
+- :mod:`geo.validate.location`: where a problem is, in a file or in memory;
+- :mod:`geo.validate.text`: decoding files as UTF-8.
 
 Every public name is importable from ``geo.validate``.
 """
 
 from __future__ import annotations
 
-from geo.validate.entry import ValidatedData, detect_kind, validate_dataset, validate_paths
+from geo.validate.entry import (
+    ValidatedData,
+    check_zone_features,
+    check_zone_frame,
+    detect_kind,
+    validate_dataset,
+    validate_paths,
+)
 from geo.validate.geometry import FeatureInfo, GeoJSONChecker, region_test
+from geo.validate.location import LocatedProblem, Location
 from geo.validate.records import (
     CsvTable,
     check_agreements_bytes,
     check_violation_zones,
     check_violations_bytes,
+    check_zone_references,
     read_csv_bytes,
 )
 from geo.validate.text import NotUtf8Error, decode_utf8, strip_bom
-from geo.validate.zones import FileKind, ZonesCheck, ZoneVersion, check_zones_text
+from geo.validate.zones import (
+    MEMORY,
+    FileKind,
+    ZonesCheck,
+    ZoneVersion,
+    check_zones_text,
+    read_zone_features,
+    row_feature,
+)
 
 __all__ = [
+    "MEMORY",
     "CsvTable",
     "FeatureInfo",
     "FileKind",
     "GeoJSONChecker",
+    "LocatedProblem",
+    "Location",
     "NotUtf8Error",
     "ValidatedData",
     "ZoneVersion",
@@ -38,11 +61,16 @@ __all__ = [
     "check_agreements_bytes",
     "check_violation_zones",
     "check_violations_bytes",
+    "check_zone_features",
+    "check_zone_frame",
+    "check_zone_references",
     "check_zones_text",
     "decode_utf8",
     "detect_kind",
     "read_csv_bytes",
+    "read_zone_features",
     "region_test",
+    "row_feature",
     "strip_bom",
     "validate_dataset",
     "validate_paths",

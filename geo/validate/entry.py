@@ -1,26 +1,48 @@
-"""What ``dezmap validate`` runs: files and data folders, checked together.
+"""The entry points of validation: files and data folders, and zones held in memory.
 
-:func:`validate_paths` checks the files a user names; :func:`validate_dataset` checks the three
-files of a data folder, cross-file references included. Each file goes to the checks of its
-kind (:mod:`geo.validate.zones` for GeoJSON, :mod:`geo.validate.records` for CSV).
+:func:`validate_paths` checks the files a user names (what ``dezmap validate`` runs);
+:func:`validate_dataset` checks the three files of a data folder, cross-file references
+included. Each file goes to the checks of its kind (:mod:`geo.validate.zones` for GeoJSON,
+:mod:`geo.validate.records` for CSV).
+
+:func:`check_zone_features` and :func:`check_zone_frame` check zones that are not (yet) in a
+file, such as an unsaved edit, with the same zone rules, and optionally the agreements and
+violations that refer to them; problems are placed by zone, version and vertex.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import pandas as pd
+
 from geo.config import AGREEMENTS_FILE, VIOLATIONS_FILE, ZONES_FILE
-from geo.errors import Report
+from geo.errors import Report, UsageError
+from geo.geojson import WGS84_NAMES
 from geo.validate.records import (
     check_agreements_bytes,
     check_violation_zones,
     check_violations_bytes,
+    check_zone_references,
 )
 from geo.validate.text import NotUtf8Error, decode_utf8
-from geo.validate.zones import FileKind, ZonesCheck, ZoneVersion, check_zones_text
+from geo.validate.zones import (
+    MEMORY,
+    FileKind,
+    ZonesCheck,
+    ZoneVersion,
+    check_zones_text,
+    read_zone_features,
+    row_feature,
+)
+
+#: Records to check zone references of: a frame as :mod:`geo.io` reads them, or mappings.
+Records = pd.DataFrame | Iterable[Mapping[str, Any]]
+_AGREEMENT_FIELDS = ("agreement_id", "zone_ids")
+_VIOLATION_FIELDS = ("violation_id", "zone_id", "occurred", "lat", "lon", "location_precision")
 
 
 @dataclass
@@ -182,3 +204,182 @@ def _decode_json(data: bytes, shown: str, report: Report) -> str | None:
             "encoding",
         )
         return None
+
+
+# --- zones in memory -------------------------------------------------------------------------
+
+
+def check_zone_features(
+    features: Iterable[Mapping[str, Any]] | Mapping[str, Any],
+    *,
+    agreements: Records | None = None,
+    violations: Records | None = None,
+    source: str = MEMORY,
+) -> Report:
+    """Check zone features held in memory with exactly the rules of a zones file.
+
+    The features get the checks ``dezmap validate`` applies to each feature of a zones file
+    (structure, geometry with shapely's reason, closure and winding, positions outside the
+    region or swapped, every zone property) and the rules between versions (two versions of
+    a zone that overlap in time or start on the same day, duplicate ids). With ``agreements``
+    or ``violations``, their zone references are checked against the features too.
+
+    Parameters
+    ----------
+    features
+        GeoJSON Feature mappings (or a FeatureCollection mapping), one per boundary version:
+        all the versions to be saved, so that overlaps can be found. Coordinates may be lists
+        or tuples; a geometry may also be a shapely geometry. Nothing is changed.
+    agreements
+        Optional: the agreements (a frame as :func:`geo.io.read_agreements` returns, or
+        mappings with ``agreement_id`` and ``zone_ids``); each zone they name must be among
+        the features.
+    violations
+        Optional: the violations (a frame as :func:`geo.io.read_violations` returns, or
+        mappings with ``violation_id``, ``zone_id``, ``occurred``, ``lat``, ``lon`` and
+        ``location_precision``); each zone they name must be among the features and hold
+        their position on the day.
+    source
+        How problems name where the features come from (their ``path``), such as
+        ``"data/zones.geojson (unsaved edit)"``.
+
+    Returns
+    -------
+    Report
+        Every problem. Problems of zones are
+        :class:`~geo.validate.location.LocatedProblem` records whose ``where`` reads
+        ``zone eastern-ghouta, version eastern-ghouta@2018-03-10, part 1, ring 0, vertex 17``
+        (as far as the problem is known) and whose ``location`` holds the same as data;
+        problems of records are placed by id (``violation v-20170723-duma, column zone_id``).
+
+    Raises
+    ------
+    UsageError
+        When ``features`` is not a collection of features, or ``agreements`` or
+        ``violations`` lack a field the checks need.
+    """
+    report = Report()
+    check = read_zone_features(features, report, source=source)
+    _check_references(check, agreements, violations, source, report)
+    return report
+
+
+def check_zone_frame(
+    frame: pd.DataFrame,
+    *,
+    agreements: Records | None = None,
+    violations: Records | None = None,
+    source: str = MEMORY,
+) -> Report:
+    """Check a zones frame (one row per boundary version) with the rules of a zones file.
+
+    Each row becomes a feature (see :func:`geo.validate.zones.row_feature`) and the features
+    are checked as by :func:`check_zone_features`. A frame that :func:`geo.io.read_zones`
+    returned, edited or not, is accepted as it is.
+
+    Parameters
+    ----------
+    frame
+        A GeoDataFrame (or DataFrame with a ``geometry`` column of shapely outlines) with the
+        zone properties as columns; dates as dates, ``YYYY-MM-DD`` text or instants (read as
+        the day in Damascus). Its coordinates must be WGS84 longitude/latitude. Not changed.
+    agreements, violations, source
+        As for :func:`check_zone_features`.
+
+    Returns
+    -------
+    Report
+        Every problem; a row's location counts rows from 0 (``feature 3`` when the row has
+        no zone or version).
+
+    Raises
+    ------
+    UsageError
+        When ``frame`` is not a data frame or has no geometry column.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise UsageError(
+            f"expected a GeoDataFrame of zone versions, found {type(frame).__name__}; "
+            "read one with geo.io.read_zones, or check features with check_zone_features"
+        )
+    try:
+        geometry = str(frame.geometry.name)
+    except AttributeError:
+        raise UsageError(
+            f"the frame has no geometry column (its columns: {', '.join(map(str, frame.columns))})"
+            "; give the outlines as shapely geometries in a 'geometry' column"
+        ) from None
+    crs = getattr(frame, "crs", None)
+    if crs is not None and crs.to_string().lower() not in WGS84_NAMES:
+        report = Report()
+        report.error(
+            source,
+            "",
+            f"the frame's coordinates are in {crs.to_string()}, not WGS84 longitude/latitude; "
+            "reproject it first: frame.to_crs('EPSG:4326')",
+            "crs-not-wgs84",
+        )
+        return report
+    features = [row_feature(row, geometry=geometry) for _, row in frame.iterrows()]
+    return check_zone_features(
+        features, agreements=agreements, violations=violations, source=source
+    )
+
+
+def _check_references(
+    check: ZonesCheck,
+    agreements: Records | None,
+    violations: Records | None,
+    source: str,
+    report: Report,
+) -> None:
+    """Check the zone references of records held in memory against the zones just checked."""
+    if agreements is None and violations is None:
+        return
+    zone_ids = {v.zone_id for v in check.versions} | check.broken_zone_ids
+    check_zone_references(
+        _records(agreements, _AGREEMENT_FIELDS, "agreements"),
+        [_violation(rec) for rec in _records(violations, _VIOLATION_FIELDS, "violations")],
+        check.versions,
+        source,
+        report,
+        zone_ids=zone_ids,
+        skip=check.broken_zone_ids,
+    )
+
+
+def _records(table: Records | None, fields: tuple[str, ...], what: str) -> list[dict[str, Any]]:
+    """The records of a frame or of mappings, after checking they have ``fields``."""
+    if table is None:
+        return []
+    if isinstance(table, pd.DataFrame):
+        missing = [f for f in fields if f not in table.columns]
+        rows = [] if missing else table[list(fields)].to_dict("records")
+    elif isinstance(table, str | bytes | Mapping) or not isinstance(table, Iterable):
+        raise UsageError(
+            f"{what} must be a frame (as geo.io reads them) or a list of records, found "
+            f"{type(table).__name__}"
+        )
+    else:
+        rows = [dict(rec) for rec in table]
+        missing = sorted({f for rec in rows for f in fields if f not in rec})
+    if missing:
+        raise UsageError(
+            f"{what} lack the field(s) {', '.join(missing)}, needed to check their zones; "
+            f"pass {what} as geo.io reads them"
+        )
+    return rows
+
+
+def _violation(rec: dict[str, Any]) -> dict[str, Any]:
+    """A violation record for the zone checks: no zone as '', instants aware, gaps as None."""
+    out = dict(rec)
+    if not isinstance(out["zone_id"], str):
+        out["zone_id"] = ""
+    for name in ("occurred", "lat", "lon"):
+        if out[name] is None or (pd.api.types.is_scalar(out[name]) and pd.isna(out[name])):
+            out[name] = None
+    if out["occurred"] is not None:
+        occurred = pd.Timestamp(out["occurred"])
+        out["occurred"] = occurred if occurred.tzinfo else occurred.tz_localize("UTC")
+    return out

@@ -4,12 +4,18 @@ These checks know RFC 7946 and nothing about zones: types, members, nesting, rin
 swapped axes, validity, winding and the legacy ``crs`` member. What passes is turned into
 shapely geometries. The zone rules (properties, dates, versions) are in
 :mod:`geo.validate.zones`.
+
+The same checks run on a file's features and on features held in memory; only the place given
+to them differs (see :mod:`geo.validate.location`): the words of a place in a file, or a
+:class:`~geo.validate.location.Location` that each check narrows to the part, ring and vertex
+where the problem is.
 """
 
 from __future__ import annotations
 
 import bisect
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +27,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.errors import Report
 from geo.geojson import GEOMETRY_TYPES, POLYGON_TYPES, WGS84_NAMES, ParsedText, json_type
 from geo.schema import REGION, REGION_NAME
+from geo.validate.location import Location, Where, record
 
 # Members that change an object's meaning when they appear on the wrong kind (RFC 7946 7.1).
 _FORBIDDEN = {
@@ -29,6 +36,8 @@ _FORBIDDEN = {
     "geometry": ("geometry", "properties", "features"),
 }
 _MAX_EXAMPLES = 3
+# The point shapely gives after the reason: "Self-intersection[36.4 33.575]".
+_REASON_POINT = re.compile(r"\[(\S+) (\S+)(?: \S+)?\]$")
 
 
 @dataclass
@@ -41,6 +50,13 @@ class FeatureInfo:
     properties: dict[str, Any] | None
     geometry: BaseGeometry | None
     feature_id: Any = None
+    #: For a feature held in memory, where it is (``where`` holds the same in words).
+    location: Location | None = None
+
+    @property
+    def site(self) -> Where:
+        """Where problems of this feature are placed: its location, or its place in a file."""
+        return self.location if self.location is not None else self.where
 
 
 Bounds = tuple[float, float, float, float]
@@ -108,13 +124,13 @@ class GeoJSONChecker:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _error(self, where: str, message: str, code: str) -> None:
-        self.report.error(self.path, where, message, code)
+    def _error(self, where: Where, message: str, code: str, **at: int | None) -> None:
+        record(self.report, self.path, where, "error", message, code, **at)
 
-    def _warning(self, where: str, message: str, code: str) -> None:
-        self.report.warning(self.path, where, message, code)
+    def _warning(self, where: Where, message: str, code: str, **at: int | None) -> None:
+        record(self.report, self.path, where, "warning", message, code, **at)
 
-    def _check_bbox(self, obj: dict[str, Any], where: str) -> None:
+    def _check_bbox(self, obj: dict[str, Any], where: Where) -> None:
         if "bbox" not in obj:
             return
         bbox = obj["bbox"]
@@ -130,7 +146,7 @@ class GeoJSONChecker:
                 "bbox",
             )
 
-    def _check_forbidden(self, obj: dict[str, Any], kind: str, where: str) -> None:
+    def _check_forbidden(self, obj: dict[str, Any], kind: str, where: Where) -> None:
         for member in _FORBIDDEN[kind]:
             if member in obj:
                 self._error(
@@ -140,7 +156,7 @@ class GeoJSONChecker:
                     "forbidden-member",
                 )
 
-    def check_crs(self, obj: dict[str, Any], where: str) -> None:
+    def check_crs(self, obj: dict[str, Any], where: Where) -> None:
         """Flag a legacy ``crs`` member: a warning if it names WGS84, else an error."""
         if "crs" not in obj:
             return
@@ -247,8 +263,26 @@ class GeoJSONChecker:
                 infos.append(info)
         return infos
 
+    def check_feature(self, feature: Any, location: Location) -> FeatureInfo | None:
+        """Check one feature held in memory; problems are placed at ``location``.
+
+        Parameters
+        ----------
+        feature
+            A GeoJSON Feature of plain JSON values (dicts, lists, strings, numbers).
+        location
+            Where the feature is (see :func:`geo.validate.location.feature_location`).
+
+        Returns
+        -------
+        FeatureInfo or None
+            The feature's properties and geometry (None when unusable); None when the
+            feature is not an object.
+        """
+        return self._check_feature(feature, location.feature, 0, location)
+
     def _check_feature(
-        self, feature: Any, index: int | None, line: int, where: str
+        self, feature: Any, index: int | None, line: int, where: Where
     ) -> FeatureInfo | None:
         if not isinstance(feature, dict):
             self._error(
@@ -257,7 +291,7 @@ class GeoJSONChecker:
             return None
         props = feature.get("properties")
         zone_id = props.get("zone_id") if isinstance(props, dict) else None
-        if isinstance(zone_id, str) and zone_id and index is not None:
+        if isinstance(where, str) and isinstance(zone_id, str) and zone_id and index is not None:
             where = f"feature {index} (zone_id={zone_id[:60]}), line {line}"
         kind = feature.get("type")
         if kind != "Feature":
@@ -299,11 +333,12 @@ class GeoJSONChecker:
             geom = None
         else:
             geom = self.check_geometry(feature["geometry"], where)
-        return FeatureInfo(index, line, where, props, geom, feature.get("id"))
+        location = where if isinstance(where, Location) else None
+        return FeatureInfo(index, line, str(where), props, geom, feature.get("id"), location)
 
     # -- geometry -------------------------------------------------------------------------
 
-    def check_geometry(self, geometry: Any, where: str) -> BaseGeometry | None:
+    def check_geometry(self, geometry: Any, where: Where) -> BaseGeometry | None:
         """Check one geometry object; return it as shapely when it is a usable polygon."""
         if geometry is None:
             self._error(
@@ -380,13 +415,17 @@ class GeoJSONChecker:
                 if failures <= _MAX_EXAMPLES:
                     found = json_type(rings) if rings != [] else "an empty array"
                     self._error(
-                        where, f"{label}expected an array of rings, found {found}", "bad-nesting"
+                        where,
+                        f"{label}expected an array of rings, found {found}",
+                        "bad-nesting",
+                        part=p + 1,
                     )
                 continue
             for r, ring in enumerate(rings):
                 ring_name = f"{label}{'exterior ring' if r == 0 else f'hole {r}'}"
                 quiet = failures >= _MAX_EXAMPLES
-                if not self._check_ring(ring, ring_name, where, stats, quiet=quiet):
+                at = {"part": p + 1, "ring": r}
+                if not self._check_ring(ring, ring_name, where, stats, at, quiet=quiet):
                     failures += 1
         if failures > _MAX_EXAMPLES:
             self._error(
@@ -407,14 +446,25 @@ class GeoJSONChecker:
             self._error(where, f"the outline cannot be built: {exc}", "bad-geometry")
             return None
         shape: BaseGeometry = polys[0] if kind == "Polygon" else MultiPolygon(polys)
-        self._check_validity(shape, where)
+        self._check_validity(shape, where, polygons)
         self._check_winding(polys, kind, where)
         return shape
 
     def _check_ring(
-        self, ring: Any, name: str, where: str, stats: _PositionStats, *, quiet: bool = False
+        self,
+        ring: Any,
+        name: str,
+        where: Where,
+        stats: _PositionStats,
+        at: dict[str, int],
+        *,
+        quiet: bool = False,
     ) -> bool:
-        """Check one ring; report its first problem unless ``quiet``; True when usable."""
+        """Check one ring; report its first problem unless ``quiet``; True when usable.
+
+        ``at`` is the ring's part (from 1) and index (0 for the exterior), for locations in
+        memory.
+        """
         if quiet:
             return _ring_ok(ring)
         if not isinstance(ring, list):
@@ -423,17 +473,20 @@ class GeoJSONChecker:
                 f"{name}: a number was found where a ring (an array of "
                 "positions) should be; this needs to be nested more deeply",
                 "bad-nesting",
+                **at,
             )
             return False
         bad = 0
-        stats.start_ring(name)
-        for pos in ring:
+        stats.start_ring(name, at["part"], at["ring"])
+        for v, pos in enumerate(ring):
             if not isinstance(pos, list):
                 self._error(
                     where,
                     f"{name}: {json_type(pos)} was found where a position [longitude, latitude] "
                     "should be; this needs to be nested more deeply",
                     "bad-nesting",
+                    vertex=v,
+                    **at,
                 )
                 return False
             if len(pos) < 2:
@@ -442,19 +495,23 @@ class GeoJSONChecker:
                     f"{name}: position {pos!r} has {len(pos)} element(s); a "
                     "position needs [longitude, latitude]",
                     "bad-position",
+                    vertex=v,
+                    **at,
                 )
                 return False
-            if not all(_is_number(v) for v in pos):
+            if not all(_is_number(x) for x in pos):
                 bad += 1
                 if bad == 1:
                     self._error(
                         where,
                         f"{name}: every element of a position must be a number, found {pos!r}",
                         "bad-position",
+                        vertex=v,
+                        **at,
                     )
                 continue
             if len(pos) > 3:
-                stats.too_long += 1
+                stats.add_too_long()
             stats.add(pos[0], pos[1])
         if bad:
             return False
@@ -464,6 +521,7 @@ class GeoJSONChecker:
                 f"{name} has {len(ring)} positions; a ring needs at least 4 "
                 "(three corners and the first one repeated at the end)",
                 "short-ring",
+                **at,
             )
             return False
         if ring[0][:2] != ring[-1][:2]:
@@ -472,20 +530,25 @@ class GeoJSONChecker:
                 f"{name} is not closed: the last position {ring[-1]!r} differs from the first "
                 f"{ring[0]!r}; repeat the first position at the end",
                 "unclosed-ring",
+                vertex=len(ring) - 1,
+                **at,
             )
             return False
         return True
 
-    def _report_positions(self, stats: _PositionStats, where: str) -> None:
+    def _report_positions(self, stats: _PositionStats, where: Where) -> None:
         if stats.too_long:
             self._warning(
                 where,
                 f"{stats.too_long} position(s) have more than 3 elements; only "
                 "longitude, latitude and an optional height are allowed",
                 "position-size",
+                **stats.at(stats.first_too_long),
             )
         if stats.out_of_range and stats.swapped_in == stats.out_of_range:
-            self._error(where, _swap_message(stats), "swapped-coordinates")
+            self._error(
+                where, _swap_message(stats), "swapped-coordinates", **stats.at(stats.first_swap)
+            )
         elif stats.out_of_range:
             lon, lat, name = stats.example_range
             self._error(
@@ -495,9 +558,12 @@ class GeoJSONChecker:
                 "longitude must lie in [-180, 180] and latitude in [-90, 90], written "
                 "[longitude, latitude] in WGS84 degrees",
                 "out-of-range",
+                **stats.at(stats.first_range),
             )
         elif stats.outside and stats.swapped_in == stats.outside:
-            self._error(where, _swap_message(stats), "swapped-coordinates")
+            self._error(
+                where, _swap_message(stats), "swapped-coordinates", **stats.at(stats.first_swap)
+            )
         elif stats.outside:
             lon, lat, name = stats.example_outside
             self._warning(
@@ -505,36 +571,43 @@ class GeoJSONChecker:
                 f"{stats.outside} of {stats.total} position(s) lie outside {REGION_NAME} "
                 f"(first: {name}, [{lon}, {lat}]); check that this is the right place",
                 "outside-region",
+                **stats.at(stats.first_outside),
             )
 
-    def _check_validity(self, shape: BaseGeometry, where: str) -> None:
+    def _check_validity(self, shape: BaseGeometry, where: Where, polygons: list[Any]) -> None:
         if shapely.is_valid(shape):
             return
         reason = shapely.is_valid_reason(shape)
+        # Only a location in memory has room for the vertex; a file names the feature.
+        at = _reason_vertex(reason, polygons) if isinstance(where, Location) else {}
         self._error(
             where,
             f"the outline is not a valid polygon: {reason} (shapely); move the vertices so that "
             "no edge crosses or touches another along a line (QGIS: Vector > Geometry Tools > "
             "Fix Geometries)",
             "invalid-geometry",
+            **at,
         )
 
-    def _check_winding(self, polys: list[Polygon], kind: str, where: str) -> None:
+    def _check_winding(self, polys: list[Polygon], kind: str, where: Where) -> None:
         wrong = []
         for p, poly in enumerate(polys):
             label = "" if kind == "Polygon" else f"polygon {p + 1} "
             if not poly.exterior.is_ccw:
-                wrong.append(f"{label}exterior ring is clockwise")
+                wrong.append((f"{label}exterior ring is clockwise", p + 1, 0))
             for h, hole in enumerate(poly.interiors):
                 if hole.is_ccw:
-                    wrong.append(f"{label}hole {h + 1} is counter-clockwise")
+                    wrong.append((f"{label}hole {h + 1} is counter-clockwise", p + 1, h + 1))
         if wrong:
+            first, part, ring = wrong[0]
             more = f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""
             self._warning(
                 where,
-                f"{wrong[0]}{more}: RFC 7946 wants counter-clockwise exteriors and clockwise "
+                f"{first}{more}: RFC 7946 wants counter-clockwise exteriors and clockwise "
                 "holes (the right-hand rule); `dezmap fmt` rewinds them",
                 "winding",
+                part=part,
+                ring=ring,
             )
 
 
@@ -544,23 +617,30 @@ class _PositionStats:
 
     lons: list[float] = field(default_factory=list)
     lats: list[float] = field(default_factory=list)
-    #: (index of the ring's first position, ring name), in order.
-    rings: list[tuple[int, str]] = field(default_factory=list)
+    #: (index of the ring's first position, ring name, part from 1, ring index), in order.
+    rings: list[tuple[int, str, int, int]] = field(default_factory=list)
     too_long: int = 0
+    first_too_long: int | None = None
     total: int = 0
     outside: int = 0
     out_of_range: int = 0
     swapped_in: int = 0
-    example_outside: tuple[float, float, str] = (0.0, 0.0, "")
-    example_range: tuple[float, float, str] = (0.0, 0.0, "")
-    example_swap: tuple[float, float, str] = (0.0, 0.0, "")
+    #: Index (among all positions) of the first position of each kind.
+    first_outside: int | None = None
+    first_range: int | None = None
+    first_swap: int | None = None
 
-    def start_ring(self, name: str) -> None:
-        self.rings.append((len(self.lons), name))
+    def start_ring(self, name: str, part: int, ring: int) -> None:
+        self.rings.append((len(self.lons), name, part, ring))
 
     def add(self, lon: float, lat: float) -> None:
         self.lons.append(lon)
         self.lats.append(lat)
+
+    def add_too_long(self) -> None:
+        if self.first_too_long is None:
+            self.first_too_long = len(self.lons)
+        self.too_long += 1
 
     def classify(self, region: Bounds) -> None:
         """Count the positions outside the region, out of range and swapped; keep the first."""
@@ -571,19 +651,78 @@ class _PositionStats:
         lat = np.array(self.lats, dtype="float64")
         inside, swapped = region_test(lon, lat, region)
         in_range = (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
-        outside = ~inside & in_range
-        out_of_range = ~inside & ~in_range
-        self.outside, self.example_outside = self._first(outside)
-        self.out_of_range, self.example_range = self._first(out_of_range)
-        self.swapped_in, self.example_swap = self._first(swapped)
+        self.outside, self.first_outside = _count_first(~inside & in_range)
+        self.out_of_range, self.first_range = _count_first(~inside & ~in_range)
+        self.swapped_in, self.first_swap = _count_first(swapped)
 
-    def _first(self, mask: np.ndarray) -> tuple[int, tuple[float, float, str]]:
-        hits = np.flatnonzero(mask)
-        if not len(hits):
-            return 0, (0.0, 0.0, "")
-        i = int(hits[0])
-        ring = bisect.bisect_right([start for start, _ in self.rings], i) - 1
-        return len(hits), (self.lons[i], self.lats[i], self.rings[ring][1])
+    def _ring_of(self, i: int) -> tuple[int, str, int, int]:
+        return self.rings[bisect.bisect_right([r[0] for r in self.rings], i) - 1]
+
+    def example(self, i: int | None) -> tuple[float, float, str]:
+        """The position ``i`` as written, with the name of its ring."""
+        if i is None:
+            return (0.0, 0.0, "")
+        return self.lons[i], self.lats[i], self._ring_of(i)[1]
+
+    def at(self, i: int | None) -> dict[str, int]:
+        """The part, ring and vertex of position ``i``, for a location in memory."""
+        if i is None:
+            return {}
+        start, _, part, ring = self._ring_of(i)
+        return {"part": part, "ring": ring, "vertex": i - start}
+
+    @property
+    def example_outside(self) -> tuple[float, float, str]:
+        return self.example(self.first_outside)
+
+    @property
+    def example_range(self) -> tuple[float, float, str]:
+        return self.example(self.first_range)
+
+    @property
+    def example_swap(self) -> tuple[float, float, str]:
+        return self.example(self.first_swap)
+
+
+def _count_first(mask: np.ndarray) -> tuple[int, int | None]:
+    """How many positions ``mask`` selects, and the index of the first."""
+    hits = np.flatnonzero(mask)
+    return len(hits), (int(hits[0]) if len(hits) else None)
+
+
+def _reason_vertex(reason: str, polygons: list[Any]) -> dict[str, int]:
+    """The part, ring and vertex nearest the point shapely gives with its reason.
+
+    Among the edges that pass nearest the point (for a self-intersection, the crossing edges),
+    the end closest to the point is chosen: the vertex to move. Empty when the reason has no
+    point.
+    """
+    match = _REASON_POINT.search(reason)
+    if not match:
+        return {}
+    try:
+        point = np.array([float(match.group(1)), float(match.group(2))])
+    except ValueError:
+        return {}
+    edges = []  # (distance of the edge, distance of its nearer end, part, ring, vertex)
+    for p, rings in enumerate(polygons):
+        for r, ring in enumerate(rings):
+            xy = np.array([pos[:2] for pos in ring], dtype="float64")
+            start, step = xy[:-1], np.diff(xy, axis=0)
+            length2 = (step**2).sum(axis=1)
+            t = ((point - start) * step).sum(axis=1) / np.where(length2 > 0, length2, 1)
+            nearest = start + np.clip(t, 0, 1)[:, None] * step
+            to_edge = np.hypot(*(nearest - point).T)
+            to_vertex = np.hypot(*(xy - point).T)
+            last = len(xy) - 1  # the closing position repeats vertex 0
+            for i in np.flatnonzero(to_edge <= to_edge.min() + 1e-7):
+                for v in (int(i), int(i) + 1):
+                    edges.append((float(to_edge[i]), float(to_vertex[v]), p + 1, r, v % last))
+    if not edges:
+        return {}
+    best = min(e[0] for e in edges)
+    _, part, ring, vertex = min(e[1:] for e in edges if e[0] <= best + 1e-7)
+    return {"part": part, "ring": ring, "vertex": vertex}
 
 
 def _ring_ok(ring: Any) -> bool:

@@ -12,7 +12,7 @@ import datetime as dt
 import io
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -357,12 +357,7 @@ def _zone_list(r: _RowReader, value: str, zone_ids: set[str] | None) -> list[str
         )
     for zone in zones:
         if zone_ids is not None and zone not in zone_ids:
-            r.error(
-                "zone_ids",
-                f"unknown zone {zone!r}{schema.suggest(zone, sorted(zone_ids))}; "
-                "zones are defined in zones.geojson",
-                "unknown-zone",
-            )
+            r.error("zone_ids", _unknown_zone(zone, zone_ids), "unknown-zone")
     return zones
 
 
@@ -397,13 +392,7 @@ def check_violations_bytes(
         place = r.text("place")
         zone_id = row.get("zone_id", "")
         if zone_id and zone_ids is not None and zone_id not in zone_ids:
-            r.error(
-                "zone_id",
-                f"unknown zone {zone_id!r}{schema.suggest(zone_id, sorted(zone_ids))}"
-                "; zones are defined in zones.geojson, or leave it empty to derive it from "
-                "the position",
-                "unknown-zone",
-            )
+            r.error("zone_id", _unknown_zone(zone_id, zone_ids, may_be_empty=True), "unknown-zone")
         kind = r.choice("kind", schema.VIOLATION_KINDS, strict=False)
         perpetrator = r.text(
             "alleged_perpetrator", what="write 'unknown' if the report names nobody"
@@ -455,6 +444,17 @@ def _check_region(r: _RowReader, lon: float, lat: float) -> None:
         )
 
 
+def _unknown_zone(zone: str, zone_ids: set[str], *, may_be_empty: bool = False) -> str:
+    """The message for a record that names a zone the zones do not define."""
+    message = (
+        f"unknown zone {zone!r}{schema.suggest(zone, sorted(zone_ids))}; "
+        "zones are defined in zones.geojson"
+    )
+    if may_be_empty:
+        message += ", or leave it empty to derive it from the position"
+    return message
+
+
 def check_violation_zones(
     violations: list[dict[str, Any]],
     versions: list[ZoneVersion],
@@ -462,11 +462,14 @@ def check_violation_zones(
     report: Report,
     *,
     skip: set[str] = frozenset(),  # type: ignore[assignment]
+    where: Callable[[Mapping[str, Any]], str] | None = None,
 ) -> None:
     """Check that each violation lies in the zone it names, as that zone was on the day.
 
     Zones in ``skip`` (those with a version that could not be read) are not checked.
+    ``where`` names a record's place in messages; by default its CSV row (``rec["row"]``).
     """
+    where_of = where or _row_place
     by_zone: dict[str, list[ZoneVersion]] = {}
     for v in versions:
         by_zone.setdefault(v.zone_id, []).append(v)
@@ -474,7 +477,7 @@ def check_violation_zones(
         zone_id = rec["zone_id"]
         if not zone_id or zone_id not in by_zone or zone_id in skip:
             continue
-        where = f"row {rec['row']}, column zone_id"
+        place = where_of(rec)
         day = rec["occurred"].astimezone(schema.DAMASCUS).date()
         current = [
             v
@@ -485,7 +488,7 @@ def check_violation_zones(
             spans = ", ".join(f"{v.valid_from} to {v.valid_to or 'now'}" for v in by_zone[zone_id])
             report.error(
                 path,
-                where,
+                place,
                 f"zone {zone_id!r} has no boundary version on {day} (its "
                 f"versions: {spans}); check the date or the zone",
                 "zone-not-in-force",
@@ -504,12 +507,84 @@ def check_violation_zones(
         if rec["location_precision"] in ("district", "governorate"):
             report.warning(
                 path,
-                where,
+                place,
                 message + f" (the position is only {rec['location_precision']}-precise)",
                 "outside-zone",
             )
         else:
-            report.error(path, where, message, "outside-zone")
+            report.error(path, place, message, "outside-zone")
+
+
+def _row_place(rec: Mapping[str, Any]) -> str:
+    return f"row {rec['row']}, column zone_id"
+
+
+def check_zone_references(
+    agreements: Iterable[Mapping[str, Any]],
+    violations: Iterable[Mapping[str, Any]],
+    versions: list[ZoneVersion],
+    path: str,
+    report: Report,
+    *,
+    zone_ids: set[str],
+    skip: set[str] = frozenset(),  # type: ignore[assignment]
+) -> None:
+    """Check records already read (held in memory) against a set of zones.
+
+    The rules the CSV checks apply to zone references: every zone an agreement or violation
+    names is defined, and each violation lies in its zone as that zone was on the day. A
+    record is placed by its id: ``agreement cairo-eastern-ghouta-2017, column zone_ids``.
+
+    Parameters
+    ----------
+    agreements
+        Records with ``agreement_id`` and ``zone_ids`` (a list, or text separated by
+        semicolons).
+    violations
+        Records with ``violation_id``, ``zone_id``, ``occurred`` (an aware instant),
+        ``lat``, ``lon`` and ``location_precision``; one whose ``occurred``, ``lat`` or
+        ``lon`` is None is only checked for an unknown zone.
+    versions
+        The zone versions to check against.
+    path
+        How problems name the records' source.
+    report
+        Receives the problems.
+    zone_ids
+        The zones that are defined (those of ``versions`` and those that could not be read).
+    skip
+        Zones whose outlines are not checked (a version could not be read).
+    """
+    for rec in agreements:
+        names = rec["zone_ids"]
+        for zone in schema.split_list(names) if isinstance(names, str) else names:
+            if zone not in zone_ids:
+                report.error(
+                    path,
+                    f"agreement {rec['agreement_id']}, column zone_ids",
+                    _unknown_zone(zone, zone_ids),
+                    "unknown-zone",
+                )
+    known = []
+    for rec in violations:
+        zone = rec["zone_id"]
+        if zone and zone not in zone_ids:
+            report.error(
+                path,
+                f"violation {rec['violation_id']}, column zone_id",
+                _unknown_zone(zone, zone_ids, may_be_empty=True),
+                "unknown-zone",
+            )
+        elif all(rec[name] is not None for name in ("occurred", "lat", "lon")):
+            known.append(rec)  # a record without a time or place cannot be placed in a zone
+    check_violation_zones(
+        known,
+        versions,
+        path,
+        report,
+        skip=skip,
+        where=lambda rec: f"violation {rec['violation_id']}, column zone_id",
+    )
 
 
 def _distance_km(geometry: BaseGeometry, point: Point) -> float:

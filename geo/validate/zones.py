@@ -1,32 +1,69 @@
-"""The zone rules: properties, dates and boundary versions of a zones file.
+"""The zone rules: properties, dates and boundary versions, in a file or in memory.
 
-:func:`check_zones_text` checks a GeoJSON file as a zones file (or a plain polygon layer): the
-structure and geometry checks of :mod:`geo.validate.geometry`, then each feature's properties
-and the versions of each zone together. It returns the versions it could read, with typed
-values, so that the loaders build their frames from exactly what was validated.
+One implementation for both routes. :func:`check_zones_text` checks a GeoJSON file: it parses
+the text keeping the line of each feature, runs the structure and geometry checks of
+:mod:`geo.validate.geometry` on each feature, then the rules of this module (each feature's
+properties, the versions of each zone together). :func:`read_zone_features` runs the very same
+feature, property and version checks on features held in memory (an unsaved edit), placing
+problems by zone, version and vertex instead of line. Both return the versions they could read
+as :class:`ZoneVersion` records, so that the loaders build their frames from exactly what was
+validated.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from geo import schema
-from geo.errors import Report
+from geo.errors import DataError, Report, UsageError
 from geo.geojson import parse_text
 from geo.schema import ParseError
 from geo.validate.geometry import FeatureInfo, GeoJSONChecker
+from geo.validate.location import Location, Where, feature_location, record
 
 FileKind = Literal["zones", "layer", "agreements", "violations"]
+
+#: How problems found in memory name their source (their ``path``) unless told otherwise.
+MEMORY = "<memory>"
+#: Columns that :func:`geo.io.read_zones` derives from the properties; not properties.
+DERIVED_COLUMNS = ("version_id", "feature")
 
 
 @dataclass(frozen=True)
 class ZoneVersion:
-    """One boundary version of a zone, as read from a zones file."""
+    """One boundary version of a zone, with typed values, as the checks read it.
+
+    The checks build these from a zones file (:func:`check_zones_text`) or from features in
+    memory (:func:`read_zone_features`); build one yourself with :meth:`from_feature` or
+    :meth:`from_row`, which check it first.
+
+    Attributes
+    ----------
+    zone_id, name, name_ar, group, accuracy, boundary_source, notes
+        The zone properties (see ``docs/data-model.md``), trimmed.
+    valid_from, valid_to
+        The version's first day, and the first day it no longer applies (None: still valid).
+    geometry
+        The outline, a shapely Polygon or MultiPolygon in WGS84 longitude/latitude.
+    feature
+        Index of the feature in its file, or among the features checked.
+    where
+        The version's place in words, as messages name it: ``feature 3
+        (zone_id=eastern-ghouta), line 40`` in a file, ``zone eastern-ghouta, version
+        eastern-ghouta@2018-03-10`` in memory.
+    extra
+        Properties that are not zone properties, kept as (name, value) pairs.
+    location
+        For a version read from memory, its :class:`~geo.validate.location.Location`.
+    """
 
     zone_id: str
     name: str
@@ -41,16 +78,90 @@ class ZoneVersion:
     feature: int
     where: str
     extra: tuple[tuple[str, Any], ...] = ()
+    location: Location | None = field(default=None, compare=False)
 
     @property
     def version_id(self) -> str:
         """A stable name for the version: ``eastern-ghouta@2017-07-22``."""
         return f"{self.zone_id}@{self.valid_from.isoformat()}"
 
+    @property
+    def site(self) -> Where:
+        """Where problems of this version are placed: its location, or its place in a file."""
+        return self.location if self.location is not None else self.where
+
+    @classmethod
+    def from_feature(cls, feature: Mapping[str, Any], *, index: int = 0) -> ZoneVersion:
+        """Check one GeoJSON feature with the zone rules and build its version.
+
+        Parameters
+        ----------
+        feature
+            A GeoJSON Feature: ``{"type": "Feature", "properties": {...}, "geometry":
+            {...}}``. Coordinates may be lists or tuples; the geometry may also be a shapely
+            geometry (anything with ``__geo_interface__``). It is not changed.
+        index
+            The feature's index, used in its location when it has no zone or version.
+
+        Returns
+        -------
+        ZoneVersion
+            The version, with typed values. Warnings (winding, an empty Arabic name) do not
+            stop it. Rules between versions (overlaps) need all of a zone's versions: use
+            :func:`geo.validate.check_zone_features` for them.
+
+        Raises
+        ------
+        DataError
+            When the feature has errors; ``.problems`` lists every problem, located by zone,
+            version and vertex.
+        """
+        report = Report()
+        check = _read_features([(index, feature)], MEMORY, report)
+        if report.errors or not check.versions:
+            where = feature_location(_plain(feature), index)
+            n = len(report.errors)
+            raise DataError(
+                f"{where}: this zone version cannot be used: {n} error{'s' * (n != 1)}",
+                report.problems,
+            )
+        return check.versions[0]
+
+    @classmethod
+    def from_row(
+        cls, row: Mapping[str, Any] | pd.Series, *, index: int = 0, geometry: str = "geometry"
+    ) -> ZoneVersion:
+        """Check one row of a zones frame with the zone rules and build its version.
+
+        Parameters
+        ----------
+        row
+            A row of a frame like the one :func:`geo.io.read_zones` returns (a pandas Series
+            from ``frame.iloc[i]`` or ``frame.iterrows()``, or a mapping): the zone properties
+            as columns, dates as dates, date strings or instants (read as the day in
+            Damascus), an empty ``valid_to`` as missing, and the outline as a shapely geometry.
+            The derived columns ``version_id`` and ``feature`` are ignored.
+        index
+            The row's index, used in its location when it has no zone or version.
+        geometry
+            The name of the outline's column.
+
+        Returns
+        -------
+        ZoneVersion
+            As :meth:`from_feature`.
+
+        Raises
+        ------
+        DataError
+            When the row has errors; ``.problems`` lists every problem.
+        """
+        return cls.from_feature(row_feature(row, geometry=geometry), index=index)
+
 
 @dataclass
 class ZonesCheck:
-    """What :func:`check_zones_text` found."""
+    """What :func:`check_zones_text` (or :func:`read_zone_features`) found."""
 
     kind: FileKind
     versions: list[ZoneVersion] = field(default_factory=list)
@@ -93,15 +204,155 @@ def check_zones_text(
     features = checker.check_document(parsed, require_collection=kind == "zones")
     result = ZonesCheck(kind, features=features)
     if kind == "zones":
-        result.versions = _check_zone_properties(features, path, report)
-        _check_versions(result.versions, features, path, report)
-        parsed = {v.feature for v in result.versions}
-        result.broken_zone_ids = {
-            str(info.properties.get("zone_id"))
-            for info in features
-            if info.properties and info.index not in parsed and info.properties.get("zone_id")
-        }
+        _zone_rules(result, path, report)
     return result
+
+
+def read_zone_features(
+    features: Iterable[Mapping[str, Any]], report: Report, *, source: str = MEMORY
+) -> ZonesCheck:
+    """Check zone features held in memory with the rules of a zones file; keep the versions.
+
+    The same feature, geometry, property and version checks as :func:`check_zones_text`, on
+    features that are not in a file. Problems are :class:`~geo.validate.location.LocatedProblem`
+    records placed by zone, version and, where the problem is at one point of the outline,
+    part, ring and vertex: ``zone eastern-ghouta, version eastern-ghouta@2018-03-10, part 1,
+    ring 0, vertex 17``.
+
+    Parameters
+    ----------
+    features
+        GeoJSON Feature mappings (or a FeatureCollection mapping). They are not changed.
+    report
+        Receives the problems.
+    source
+        How the problems name where the features come from (their ``path``).
+
+    Returns
+    -------
+    ZonesCheck
+        The features that could be read and the versions whose every property could be read.
+
+    Raises
+    ------
+    UsageError
+        When ``features`` is not a collection of features (a string, a single feature).
+    """
+    items = list(enumerate(_feature_list(features)))
+    if not items:
+        record(
+            report,
+            source,
+            "",
+            "error",
+            "the collection holds no features: zones must be polygons, and there is none",
+            "no-features",
+        )
+        return ZonesCheck("zones")
+    return _read_features(items, source, report)
+
+
+def row_feature(row: Mapping[str, Any] | pd.Series, *, geometry: str = "geometry") -> dict:
+    """Turn a row of a zones frame into a GeoJSON feature of plain values.
+
+    Dates and instants become ``YYYY-MM-DD`` (an instant is read as its day in Damascus),
+    a missing ``valid_to`` becomes ``""`` (still valid), other missing values are left out
+    (so that a missing required property is reported as missing), the derived columns
+    ``version_id`` and ``feature`` are dropped and the outline becomes a GeoJSON geometry.
+    The row is not changed.
+    """
+    properties: dict[str, Any] = {}
+    outline = None
+    for name, value in row.items():
+        if name == geometry:
+            outline = None if _missing(value) else _plain(value)
+        elif name in DERIVED_COLUMNS:
+            continue
+        elif _missing(value):
+            if name == "valid_to":
+                properties[name] = ""
+        else:
+            properties[str(name)] = _cell(value)
+    return {"type": "Feature", "properties": properties, "geometry": outline}
+
+
+def _feature_list(features: Any) -> list[Any]:
+    """The features to check, from a list of features or a FeatureCollection mapping."""
+    if isinstance(features, Mapping):
+        if features.get("type") == "FeatureCollection" and "features" in features:
+            return list(features["features"] or [])
+        raise UsageError(
+            f"expected a list of features (or a FeatureCollection), found a mapping of type "
+            f"{features.get('type')!r}; pass [feature] to check one feature"
+        )
+    if isinstance(features, str | bytes) or not isinstance(features, Iterable):
+        raise UsageError(
+            f"expected a list of GeoJSON features, found {type(features).__name__}; to check "
+            "a file's text use check_zones_text"
+        )
+    return list(features)
+
+
+def _read_features(items: list[tuple[int, Any]], source: str, report: Report) -> ZonesCheck:
+    """Check (index, feature) pairs in memory with the rules of a zones file."""
+    checker = GeoJSONChecker(source, report)
+    infos = []
+    for index, feature in items:
+        plain = _plain(feature)
+        info = checker.check_feature(plain, feature_location(plain, index))
+        if info is not None:
+            infos.append(info)
+    result = ZonesCheck("zones", features=infos)
+    _zone_rules(result, source, report)
+    return result
+
+
+def _zone_rules(result: ZonesCheck, path: str, report: Report) -> None:
+    """The rules of a zones file, for features a checker has read (from a file or memory)."""
+    features = result.features
+    result.versions = _check_zone_properties(features, path, report)
+    _check_versions(result.versions, features, path, report)
+    parsed = {v.feature for v in result.versions}
+    result.broken_zone_ids = {
+        str(info.properties.get("zone_id"))
+        for info in features
+        if info.properties and info.index not in parsed and info.properties.get("zone_id")
+    }
+
+
+def _plain(value: Any) -> Any:
+    """A copy of ``value`` in plain JSON types: dicts, lists, strings, numbers, None.
+
+    Tuples become lists, numpy values Python ones, and shapely geometries (anything with
+    ``__geo_interface__``) their GeoJSON mapping, so that memory and files meet the same checks.
+    """
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
+    if hasattr(value, "__geo_interface__"):
+        return _plain(value.__geo_interface__)
+    return value
+
+
+def _missing(value: Any) -> bool:
+    """Whether a frame cell holds no value (None, NaN, NaT, pd.NA)."""
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
+
+
+def _cell(value: Any) -> Any:
+    """A frame cell as a property value: days as ``YYYY-MM-DD``, numpy values as Python ones."""
+    if isinstance(value, dt.datetime):  # pandas Timestamps too
+        if value.tzinfo is not None:
+            value = value.astimezone(schema.DAMASCUS)
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return _plain(value)
 
 
 def _looks_like_zones(doc: Any, path: str) -> bool:
@@ -124,11 +375,13 @@ def _check_zone_properties(
     versions = []
     for info in features:
         props = info.properties
-        where = info.where
+        where = info.site
         if props is None:
-            report.error(
+            record(
+                report,
                 path,
                 where,
+                "error",
                 "properties are missing; a zone needs " + ", ".join(schema.ZONE_PROPERTIES),
                 "missing-property",
             )
@@ -140,9 +393,11 @@ def _check_zone_properties(
             value = props.get(name)
             if name not in props:
                 if not optional:
-                    report.error(
+                    record(
+                        report,
                         path,
                         where,
+                        "error",
                         f"property {name!r} is missing; {_zone_property_hint(name)}",
                         "missing-property",
                     )
@@ -150,9 +405,11 @@ def _check_zone_properties(
             if value is None and optional:
                 continue
             if not isinstance(value, str):
-                report.error(
+                record(
+                    report,
                     path,
                     where,
+                    "error",
                     f"property {name!r} must be a string, found "
                     f"{value!r}; {_zone_property_hint(name)}",
                     "bad-property",
@@ -161,9 +418,11 @@ def _check_zone_properties(
             values[name] = value.strip()
         for name in props:
             if name not in schema.ZONE_PROPERTIES:
-                report.warning(
+                record(
+                    report,
                     path,
                     where,
+                    "warning",
                     f"unknown property {name!r}{schema.suggest(name, schema.ZONE_PROPERTIES)} "
                     "is kept but not used by dezmap",
                     "unknown-property",
@@ -176,8 +435,9 @@ def _check_zone_properties(
             ZoneVersion(
                 geometry=info.geometry,
                 feature=info.index or 0,
-                where=where,
+                where=info.where,
                 extra=extra,
+                location=info.location,
                 **parsed,
             )
         )
@@ -199,16 +459,17 @@ def _zone_property_hint(name: str) -> str:
 
 
 def _parse_zone_values(
-    values: dict[str, str], where: str, path: str, report: Report
+    values: dict[str, str], where: Where, path: str, report: Report
 ) -> dict[str, Any] | None:
+    def error(message: str, code: str) -> None:
+        record(report, path, where, "error", message, code)
+
     out: dict[str, Any] = {}
     ok = True
     for name in ("zone_id", "group"):
         value = values.get(name)
         if value is not None and not schema.SLUG_RE.match(value):
-            report.error(
-                path,
-                where,
+            error(
                 f"{name} {value!r} must be a lower-case slug of letters, "
                 "digits and hyphens, such as 'eastern-ghouta'",
                 "bad-slug",
@@ -216,19 +477,20 @@ def _parse_zone_values(
             ok = False
     for name in ("name", "boundary_source"):
         if name in values and not values[name]:
-            report.error(
-                path, where, f"{name} is empty; {_zone_property_hint(name)}", "empty-property"
-            )
+            error(f"{name} is empty; {_zone_property_hint(name)}", "empty-property")
             ok = False
     if values.get("name_ar") == "":
-        report.warning(
-            path, where, "name_ar is empty; add the zone's Arabic name", "missing-arabic-name"
+        record(
+            report,
+            path,
+            where,
+            "warning",
+            "name_ar is empty; add the zone's Arabic name",
+            "missing-arabic-name",
         )
     accuracy = values.get("accuracy")
     if accuracy is not None and accuracy not in schema.ACCURACY:
-        report.error(
-            path,
-            where,
+        error(
             f"accuracy {accuracy!r} must be 'approximate' or "
             f"'surveyed'{schema.suggest(accuracy, schema.ACCURACY)}",
             "bad-accuracy",
@@ -239,18 +501,16 @@ def _parse_zone_values(
         try:
             valid_from = schema.parse_date(values["valid_from"])
         except ParseError as exc:
-            report.error(path, where, f"valid_from: {exc}", "bad-date")
+            error(f"valid_from: {exc}", "bad-date")
             ok = False
     if values.get("valid_to"):
         try:
             valid_to = schema.parse_date(values["valid_to"])
         except ParseError as exc:
-            report.error(path, where, f"valid_to: {exc}", "bad-date")
+            error(f"valid_to: {exc}", "bad-date")
             ok = False
     if valid_from and valid_to and valid_to <= valid_from:
-        report.error(
-            path,
-            where,
+        error(
             f"valid_to {valid_to} is not after valid_from {valid_from}; valid_to is the first "
             "day the version no longer applies, so it must come later",
             "date-order",
@@ -281,9 +541,11 @@ def _check_versions(
         if fid is None or isinstance(fid, dict | list):
             continue
         if fid in seen_ids:
-            report.error(
+            record(
+                report,
                 path,
-                info.where,
+                info.site,
+                "error",
                 f"duplicate feature id {fid!r} (also {seen_ids[fid]}); feature ids must be unique",
                 "duplicate-id",
             )
@@ -296,9 +558,11 @@ def _check_versions(
         group.sort(key=lambda v: v.valid_from)
         for a, b in zip(group, group[1:], strict=False):
             if a.valid_from == b.valid_from:
-                report.error(
+                record(
+                    report,
                     path,
-                    b.where,
+                    b.site,
+                    "error",
                     f"duplicate version: zone {zone_id!r} already has a "
                     f"version starting {a.valid_from} ({a.where}); give each version its "
                     "own valid_from",
@@ -310,9 +574,11 @@ def _check_versions(
                     if a.valid_to is None
                     else f"runs to {a.valid_to}"
                 )
-                report.error(
+                record(
+                    report,
                     path,
-                    b.where,
+                    b.site,
+                    "error",
                     f"overlapping versions of zone {zone_id!r}: the version from {a.valid_from} "
                     f"({a.where}) {ends}, but this one starts {b.valid_from}; set the earlier "
                     f"version's valid_to to {b.valid_from}",
@@ -320,9 +586,11 @@ def _check_versions(
                 )
         names = {v.name for v in group}
         if len(names) > 1:
-            report.warning(
+            record(
+                report,
                 path,
-                group[-1].where,
+                group[-1].site,
+                "warning",
                 f"versions of zone {zone_id!r} have different names: {sorted(names)}",
                 "inconsistent-name",
             )
