@@ -8,6 +8,7 @@ from geo import schema
 from geo.render import base_map, dynamic_layers, md_escape, zoom_for
 from geo.view import select
 from ui import controls, data, state
+from ui.snapshot import snapshot_control
 
 timeline = data.timeline()
 controls.apply_pending()
@@ -16,10 +17,13 @@ controls.sidebar(timeline, view)
 scene = select(timeline, view)
 status = scene.status
 
-st.markdown(f"#### {schema.format_local(view.at)}")
+head, snap = st.columns([5, 1], vertical_alignment="center")
+head.markdown(f"#### {schema.format_local(view.at)}")
+with snap:
+    snapshot_control(timeline, view, page="map")
 st.caption(
-    f"Window: the {view.window:g} days before this instant. "
-    f"{timeline.n_incidents:,} incidents loaded."
+    f"Window: the {view.window:g} days before this instant: {len(scene.records):,} incidents "
+    f"on the map, of {timeline.n_incidents:,} loaded."
 )
 controls.time_controls(timeline, view)
 

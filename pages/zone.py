@@ -9,6 +9,7 @@ from geo.metrics import agreement_metrics, zone_daily
 from geo.render import md_escape, outline_history_map
 from geo.view import page_zone, select, with_changes
 from ui import controls, data, state
+from ui.snapshot import snapshot_control
 
 timeline = data.timeline()
 controls.apply_pending()
@@ -21,7 +22,10 @@ shown, mask = scene.timeline, scene.mask
 versions = zones.versions[zones.versions["zone_id"] == zone_id]
 first = versions.iloc[0]
 
-st.title(md_escape(first["name"]))
+head, snap = st.columns([5, 1], vertical_alignment="center")
+head.title(md_escape(first["name"]))
+with snap:
+    snapshot_control(timeline, with_changes(view, zone=zone_id), page="zone")
 st.text(first["name_ar"])
 now = scene.status
 if now.empty:

@@ -482,3 +482,40 @@ def test_markup_in_data_files_is_shown_as_text(context, tmp_path, timeline):
         assert log.page_errors == []
         assert not [u for u in log.requests if urllib.parse.urlsplit(u).path == "/x"]
         assert "Traceback" not in hostile.log(), hostile.log()
+
+
+# --- e. snapshots from the app ----------------------------------------------------------------
+
+
+def _choose(page, label: str, option: str) -> None:
+    box = page.locator('[data-testid="stSelectbox"]').filter(
+        has=page.locator('[data-testid="stWidgetLabel"]', has_text=label)
+    )
+    box.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    browser.wait_for_idle(page)
+
+
+@pytest.mark.parametrize(("path", "zone"), [("/", "eastern-ghouta"), ("/zone", "idlib")])
+def test_snapshot_button_downloads_the_view_on_screen(page, server, tmp_path, path, zone):
+    from pypdf import PdfReader
+
+    instant = "2017-07-23T12:00+03:00"
+    page.goto(f"{server.base_url}{path}?at={q(instant)}&zone={zone}&window=14")
+    if path == "/":
+        browser.wait_for_map(page)
+    browser.wait_for_idle(page)
+    page.get_by_role("button", name="Snapshot").click()
+    _choose(page, "Format", "PDF")
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("button", name="Download PDF").click()
+    download = info.value
+    assert download.suggested_filename == f"dezmap-{zone}-2017-07-23T1200.pdf"
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    text = PdfReader(target).pages[0].extract_text()
+    name = {"eastern-ghouta": "Eastern Ghouta", "idlib": "Idlib"}[zone]
+    assert "23 July 2017, 12:00 Damascus time" in text
+    assert name in text
+    assert "window=14" in text.replace("\n", "")  # the permalink of the view on screen
+    assert page.log.unexpected_console_errors() == []
