@@ -42,11 +42,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ChangeSummary",
+    "ImportResult",
     "VersionChange",
     "add_version",
     "change_summary",
     "delete_part",
     "delete_version",
+    "import_versions",
     "new_zone",
     "replace_geometry",
     "set_version_attributes",
@@ -874,3 +876,316 @@ def _covers(outline: BaseGeometry | None, x: np.ndarray, y: np.ndarray) -> np.nd
     if outline is None:
         return np.zeros(len(x), dtype=bool)
     return shapely.intersects_xy(outline, x, y)
+
+
+# --- importing GIS features ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What :func:`import_versions` did.
+
+    Attributes
+    ----------
+    zones
+        The new zones frame.
+    zones_added
+        Zones that did not exist before.
+    versions_added, versions_replaced, versions_unchanged
+        Version ids added (to new or existing zones), whose outline (or end day) was replaced,
+        and that the file holds exactly as they were.
+    """
+
+    zones: gpd.GeoDataFrame
+    zones_added: tuple[str, ...]
+    versions_added: tuple[str, ...]
+    versions_replaced: tuple[str, ...]
+    versions_unchanged: tuple[str, ...]
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-friendly counts and ids (for the edit log)."""
+        return {
+            "zones_added": list(self.zones_added),
+            "versions_added": list(self.versions_added),
+            "versions_replaced": list(self.versions_replaced),
+            "versions_unchanged": len(self.versions_unchanged),
+        }
+
+
+def _snapped(geom: BaseGeometry) -> BaseGeometry:
+    """The outline on the 6-decimal grid of the zones file, when snapping keeps it valid.
+
+    Rounding a surveyed outline's coordinates can make a valid polygon self-intersect where two
+    vertices lie very close; snapping with GEOS keeps it valid (and an invalid outline is left
+    as it is, for the validator to explain).
+    """
+    if not shapely.is_valid(geom):
+        return geom
+    snapped = shapely.set_precision(geom, 1e-6)
+    if snapped.is_empty or not shapely.is_valid(snapped):
+        return geom
+    if isinstance(snapped, Polygon | MultiPolygon):
+        return snapped
+    polys = [g for g in getattr(snapped, "geoms", []) if isinstance(g, Polygon)]
+    return MultiPolygon(polys) if polys else geom
+
+
+def import_versions(
+    zones: gpd.GeoDataFrame,
+    incoming: gpd.GeoDataFrame,
+    *,
+    source: str,
+    group: str | None = None,
+) -> ImportResult:
+    """Merge features read from a GIS file (:func:`geo.edit.gis.read_gis`) into the zones.
+
+    Each feature is keyed by its zone id (lower-cased) and first day, the version id
+    ``zone_id@valid_from``:
+
+    - an existing version gets the feature's outline (and its ``valid_to``, when the file has
+      that field); its other properties are kept (edit names in the editor, as a shapefile
+      cuts long text);
+    - a new first day of an existing zone adds a version, as :func:`add_version` does (the
+      open-ended version before it is closed);
+    - a new zone id adds a zone: its name comes from the file (``name``, required),
+      ``name_ar``, ``group`` (default ``group`` argument, else the file name as a slug),
+      ``accuracy`` (default ``approximate``), ``boundary_source`` (default: the file and the
+      feature) and ``notes``; when the file holds several versions of it, each open one is
+      closed by the next.
+
+    Outlines are snapped to the file's 6-decimal grid (keeping them valid); an outline equal
+    to the stored one (whatever its ring order) leaves the version unchanged.
+
+    Parameters
+    ----------
+    zones
+        The zones frame. Not modified.
+    incoming
+        The features, as :func:`~geo.edit.gis.read_gis` returns them (indexed by feature id).
+    source
+        The file's name, for messages and default sources.
+    group
+        The group of new zones whose feature has none.
+
+    Returns
+    -------
+    ImportResult
+
+    Raises
+    ------
+    ImportFileError
+        Any feature cannot be imported (no zone id or first day, a bad id, a duplicate, an
+        overlap, a bad outline); every problem is listed and nothing is imported.
+    """
+    from geo.errors import DataError, ImportFileError, Report
+
+    report = Report()
+    name = Path(source).name
+    default_group = group or _file_slug(name)
+    has_valid_to = "valid_to" in incoming.columns
+    items: list[tuple[Any, str, dt.date, Any]] = []
+    seen: dict[str, Any] = {}
+    for fid, row in incoming.iterrows():
+        where = f"feature {fid}"
+        raw_id = row.get("zone_id")
+        zone_id = "" if _missing(raw_id) else str(raw_id).strip().lower()
+        if not zone_id:
+            report.error(
+                source,
+                where,
+                "no zone id: give the field that holds it (--id-field)",
+                "missing-property",
+            )
+            continue
+        where = f"feature {fid} (zone_id={zone_id})"
+        if not schema.SLUG_RE.match(zone_id):
+            report.error(
+                source,
+                where,
+                f"zone id {zone_id!r} must be a lower-case slug of letters, digits and "
+                "hyphens, such as 'eastern-ghouta'",
+                "bad-slug",
+            )
+            continue
+        start = row.get("valid_from")
+        if _missing(start):
+            report.error(
+                source,
+                where,
+                "no first day (valid_from): give the field that holds it (--valid-from-field)",
+                "missing-property",
+            )
+            continue
+        vid = version_id(zone_id, start)
+        if vid in seen:
+            report.error(
+                source,
+                where,
+                f"a second feature for version {vid} (also feature {seen[vid]}); keep one",
+                "duplicate-version",
+            )
+            continue
+        seen[vid] = fid
+        items.append((fid, zone_id, start, row))
+
+    known = set(zones["zone_id"])
+    existing_ids = set(zones["version_id"])
+    out = zones
+    added: list[str] = []
+    replaced: list[str] = []
+    unchanged: list[str] = []
+    new_rows: list[dict[str, Any]] = []
+    items.sort(key=lambda item: (item[1], item[2]))
+    by_new_zone: dict[str, list[tuple[Any, str, dt.date, Any]]] = {}
+    for fid, zone_id, start, row in items:
+        if zone_id not in known:
+            by_new_zone.setdefault(zone_id, []).append((fid, zone_id, start, row))
+            continue
+        where = f"feature {fid} (zone_id={zone_id})"
+        vid = version_id(zone_id, start)
+        geom = row.geometry
+        try:
+            if vid in existing_ids:
+                i = out.index[out["version_id"] == vid][0]
+                changed = False
+                snapped = _snapped(geom)
+                if not shapely.equals(snapped, out.geometry[i]):
+                    out = replace_geometry(out, vid, snapped)
+                    changed = True
+                if has_valid_to:
+                    end = None if _missing(row.get("valid_to")) else row.get("valid_to")
+                    if end != day_of(out.at[i, "valid_to"]):
+                        out = set_version_attributes(out, vid, valid_to=end)
+                        changed = True
+                (replaced if changed else unchanged).append(vid)
+            else:
+                out = add_version(
+                    out,
+                    zone_id,
+                    _snapped(geom),
+                    valid_from=start,
+                    valid_to=None if _missing(row.get("valid_to")) else row.get("valid_to"),
+                    source=_text(row, "boundary_source") or f"Imported from {name}, feature {fid}",
+                    accuracy=_text(row, "accuracy") or "approximate",
+                    notes=_text(row, "notes"),
+                )
+                added.append(vid)
+        except (DataError, UsageError) as exc:
+            _relocate(report, exc, source, where)
+    for zone_id, versions in by_new_zone.items():
+        for k, (fid, _, start, row) in enumerate(versions):
+            where = f"feature {fid} (zone_id={zone_id})"
+            end = None if _missing(row.get("valid_to")) else row.get("valid_to")
+            if end is None and k + 1 < len(versions):
+                end = versions[k + 1][2]  # closed by the zone's next version in the file
+            try:
+                values = _new_version_values(
+                    row, zone_id, start, end, fid, name, default_group, versions[0][3]
+                )
+            except (DataError, UsageError) as exc:
+                _relocate(report, exc, source, where)
+                continue
+            new_rows.append(values)
+            added.append(values["version_id"])
+    if report.errors:
+        n = len(report.errors)
+        raise ImportFileError(
+            f"{source}: {n} problem{'s' * (n != 1)} in the features; nothing was imported",
+            report.problems,
+        )
+    if new_rows:
+        out = _appended(out, new_rows)
+    return ImportResult(
+        zones=out,
+        zones_added=tuple(by_new_zone),
+        versions_added=tuple(added),
+        versions_replaced=tuple(replaced),
+        versions_unchanged=tuple(unchanged),
+    )
+
+
+def _missing(value: Any) -> bool:
+    if value is None or value is pd.NaT:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _text(row: Any, column: str) -> str:
+    value = row.get(column)
+    return "" if _missing(value) else str(value).strip()
+
+
+def _file_slug(name: str) -> str:
+    stem = Path(name).name.split(".")[0].lower()
+    slug = "-".join(p for p in "".join(c if c.isalnum() else " " for c in stem).split() if p)
+    return slug if slug and schema.SLUG_RE.match(slug) else "imported"
+
+
+def _relocate(report: Any, exc: Exception, source: str, where: str) -> None:
+    """Record an edit error as a problem of the GIS feature that caused it."""
+    problems = getattr(exc, "problems", None)
+    if problems:
+        for p in problems:
+            report.error(source, where, p.message, p.code)
+    else:
+        report.error(source, where, str(exc), "refused")
+
+
+def _new_version_values(
+    row: Any,
+    zone_id: str,
+    start: dt.date,
+    end: dt.date | None,
+    fid: Any,
+    name: str,
+    default_group: str,
+    first: Any,
+) -> dict[str, Any]:
+    vid = version_id(zone_id, start)
+    zone_name = _text(first, "name")
+    if not zone_name:
+        raise UsageError("a new zone needs a name: give the field that holds it (--name-field)")
+    group = _text(first, "group") or default_group
+    _slug(group, "group")
+    if end is not None and end <= start:
+        raise _period_problem(
+            zone_id,
+            vid,
+            f"valid_to {end} is not after valid_from {start}; valid_to is the first day the "
+            "version no longer applies, so it must come later",
+            "date-order",
+        )
+    return {
+        "zone_id": zone_id,
+        "version_id": vid,
+        "name": zone_name,
+        "name_ar": _text(first, "name_ar"),
+        "group": group,
+        "valid_from": day_start(start),
+        "valid_to": day_start(end),
+        "accuracy": _accuracy(_text(row, "accuracy") or "approximate"),
+        "boundary_source": _text(row, "boundary_source") or f"Imported from {name}, feature {fid}",
+        "notes": _text(row, "notes"),
+        "feature": -1,
+        "geometry": _polygonal(_snapped(row.geometry), _where(zone_id, vid)),
+    }
+
+
+def _appended(zones: gpd.GeoDataFrame, rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
+    """A copy of ``zones`` with many new rows at the end (one concatenation)."""
+    geometry_name = zones.geometry.name
+    frame = pd.DataFrame(
+        [{c: r.get(c) for c in zones.columns if c != geometry_name} for r in rows],
+        columns=[c for c in zones.columns if c != geometry_name],
+    )
+    frame[geometry_name] = [r["geometry"] for r in rows]
+    new = gpd.GeoDataFrame(frame, geometry=geometry_name, crs=zones.crs)[list(zones.columns)]
+    out = gpd.GeoDataFrame(
+        pd.concat([zones, new], ignore_index=True), geometry=geometry_name, crs=zones.crs
+    )
+    for col in zones.columns:
+        if col != geometry_name and out[col].dtype != zones[col].dtype:
+            out[col] = out[col].astype(zones[col].dtype)
+    return renumber(out)
