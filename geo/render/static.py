@@ -63,7 +63,7 @@ from geo.render.layout import (
     overlaps,
     wrap,
 )
-from geo.render.maps import ReferenceLayer
+from geo.render.reference import ReferenceLayer
 from geo.view import NATIONWIDE, Scene
 
 Bounds = tuple[float, float, float, float]
@@ -701,8 +701,8 @@ class _Drawing:
                 y += self.line_height(url_size)
         meta = [w.word(self.lang, "approximate")]
         if data_version:
-            meta.append(w.word(self.lang, "data_version", version=data_version))
-        meta.append(w.word(self.lang, "generated", time=w.utc_words(self.generated)))
+            meta.append(w.word(self.lang, "data_version", version=w.ltr(data_version, self.lang)))
+        meta.append(w.word(self.lang, "generated", time=w.utc_words(self.generated, self.lang)))
         for line in reversed(
             wrap("  ·  ".join(meta), x1 - x0, lambda t: self.measure(t, size, "bold"))
         ):
@@ -919,22 +919,54 @@ class _Drawing:
                 continue
             color = style.STATUS_COLORS.get(status, "#8a8f98")
             national = zone_id == NATIONWIDE
-            patch = PathPatch(
-                path,
-                facecolor=to_rgba(color, 0.07 if national else 0.42),
-                edgecolor=_INK if zone_id == focus else color,
-                linewidth=2.2 if zone_id == focus else (1.3 if national else 1.1),
-                linestyle=(0, (5, 3)) if national else "solid",
-                zorder=3 if national else 3.5,
-                gid=f"zone-{_safe_id(zone_id)}",
+            self.ax.add_patch(
+                PathPatch(
+                    path,
+                    facecolor=to_rgba(color, 0.07 if national else 0.42),
+                    edgecolor="none",
+                    zorder=3 if national else 3.5,
+                    gid=f"zone-{_safe_id(zone_id)}",
+                )
             )
-            self.ax.add_patch(patch)
+            # the outline goes above the incidents, so that many markers cannot hide it
+            self.ax.add_patch(
+                PathPatch(
+                    path,
+                    facecolor="none",
+                    edgecolor=_INK if zone_id == focus else color,
+                    linewidth=2.2 if zone_id == focus else (1.3 if national else 1.1),
+                    linestyle=(0, (5, 3)) if national else "solid",
+                    zorder=6 if zone_id == focus else 5.9,
+                    gid=f"zone-outline-{_safe_id(zone_id)}",
+                )
+            )
+            width = (geometry.bounds[2] - geometry.bounds[0]) / self.metres_per_px
+            height = (geometry.bounds[3] - geometry.bounds[1]) / self.metres_per_px
+            if not national and max(width, height) < 10 * self.k * self.px_per_pt:
+                # a zone a few pixels wide at this scale: ring it so that it can be seen
+                centre = geometry.centroid
+                self.ax.plot(
+                    [centre.x],
+                    [centre.y],
+                    marker="o",
+                    markersize=11 * self.k,
+                    markerfacecolor="none",
+                    markeredgecolor=_INK if zone_id == focus else color,
+                    markeredgewidth=1.6,
+                    zorder=3.6,
+                    gid=f"zone-ring-{_safe_id(zone_id)}",
+                )
             drawn.append((zone_id, status, geometry))
             self.info.zones_drawn.append(zone_id)
         return drawn
 
     def _draw_incidents(self) -> dict[str, int]:
-        """Incidents of the window: one scatter per kind, the rarest kinds on top."""
+        """Incidents of the window, coloured by kind; returns the count of each kind.
+
+        A few: one scatter per kind with white-edged markers, the rarest kinds on top. Many
+        (more than :data:`DENSE_INCIDENTS`): one scatter of small markers in a fixed shuffled
+        order, so that no kind hides the others, rasterized in PDF and SVG.
+        """
         records = self.scene.records
         if records.empty:
             return {}
@@ -944,22 +976,37 @@ class _Drawing:
         x, y = self.transformer.transform(lon[ok], lat[ok])
         kinds = records["kind"].astype(str).to_numpy()[ok]
         counts = pd.Series(kinds).value_counts()
-        dense = len(x) > DENSE_INCIDENTS
-        for order, (kind, _count) in enumerate(counts.items()):
-            rows = kinds == kind
-            self.ax.scatter(
-                x[rows],
-                y[rows],
-                s=(1.8 * self.k) ** 2 if dense else (5.2 * self.k) ** 2,
-                c=style.kind_color(kind),
-                edgecolors="none" if dense else "white",
-                linewidths=0 if dense else 0.7,
-                alpha=0.7 if dense else 0.95,
-                zorder=5 + order * 0.01,
-                rasterized=dense,
-                gid=f"incidents-{_safe_id(kind)}",
-            )
         self.info.incidents_drawn = int(ok.sum())
+        if len(x) > DENSE_INCIDENTS:
+            order = np.random.default_rng(7).permutation(len(x))
+            palette = {kind: to_rgba(style.kind_color(kind)) for kind in counts.index}
+            colors = np.array([palette[k] for k in kinds[order]])
+            self.ax.scatter(
+                x[order],
+                y[order],
+                s=(1.8 * self.k) ** 2,
+                c=colors,
+                edgecolors="none",
+                linewidths=0,
+                alpha=0.6,
+                zorder=5,
+                rasterized=True,
+                gid="incidents-all",
+            )
+        else:
+            for order, kind in enumerate(reversed(counts.index)):
+                rows = kinds == kind
+                self.ax.scatter(
+                    x[rows],
+                    y[rows],
+                    s=(5.2 * self.k) ** 2,
+                    c=style.kind_color(kind),
+                    edgecolors="white",
+                    linewidths=0.7,
+                    alpha=0.95,
+                    zorder=5.5 - order * 0.01,
+                    gid=f"incidents-{_safe_id(kind)}",
+                )
         return {str(k): int(v) for k, v in counts.items()}
 
     # -- map furniture ------------------------------------------------------------------------
@@ -982,8 +1029,8 @@ class _Drawing:
         size = self.pt(6.8)
         label = f"{length_km:g} {w.word(self.lang, 'km')}"
         label_w = self.measure(label, size)
-        pad = 0.5 * bar_h + 2
-        left = (x1 - inset - length_px - label_w * 0.5 - pad) if self.rtl else x0 + inset
+        pad = 0.5 * bar_h + self.measure("0", size) * 0.5 + 2
+        left = (x1 - inset - length_px - label_w * 0.5 - pad) if self.rtl else x0 + inset + pad
         bottom = y0 + inset
         text_h = self.line_height(size)
         box = (
@@ -1018,6 +1065,7 @@ class _Drawing:
                     edgecolor=_INK,
                     linewidth=0.6,
                     zorder=9.1,
+                    gid="scale-bar-segment",
                 )
             )
         for pos, text in ((0.0, "0"), (1.0, label)):

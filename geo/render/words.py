@@ -77,7 +77,7 @@ WORDS: dict[str, dict[str, str]] = {
         "more_sources": "و{count} أخرى: انظر الرابط الدائم",
         "no_sources": "المصادر: لا حوادث خلال الفترة.",
         "data_version": "نسخة البيانات {version}",
-        "generated": "أُنشئت في {time} بالتوقيت العالمي المنسق",
+        "generated": "أنشئت في {time} بالتوقيت العالمي المنسق",
         "approximate": "حدود المناطق تقريبية.",
         "permalink": "الرابط الدائم: {url}",
         "km": "كم",
@@ -201,8 +201,17 @@ def days_words(days: float, lang: str) -> str:
     return f"الـ{n} يومًا"
 
 
-def utc_words(instant: dt.datetime) -> str:
-    """A generation time: ``2025-03-01 14:05`` (UTC)."""
+def utc_words(instant: dt.datetime, lang: str = "en") -> str:
+    """A generation time: ``2025-03-01 14:05`` (UTC).
+
+    In Arabic it is isolated as left-to-right text, or the bidirectional algorithm would
+    show the day before the year.
+    """
     at = pd.Timestamp(instant)
     at = at.tz_localize("UTC") if at.tzinfo is None else at.tz_convert("UTC")
-    return f"{at:%Y-%m-%d %H:%M}"
+    return ltr(f"{at:%Y-%m-%d %H:%M}", lang)
+
+
+def ltr(text: str, lang: str) -> str:
+    """``text`` as a left-to-right isolate (U+2066 ... U+2069) in Arabic; as it is otherwise."""
+    return f"\u2066{text}\u2069" if lang == "ar" and text else text
