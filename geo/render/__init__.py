@@ -3,30 +3,11 @@
 :mod:`geo.render.maps` builds the app's folium maps, :mod:`geo.render.static` draws static
 snapshots (PNG, PDF, SVG) with matplotlib, :mod:`geo.render.style` holds the palette and
 labels, :mod:`geo.render.escape` escapes data text.
-The names most callers need are importable from here; the snapshot names load matplotlib
-only when first used.
+The names most callers need are importable from here; the map and snapshot names load folium
+and matplotlib only when first used.
 """
 
 from geo.render.escape import citations, esc, md_escape, safe_href, script_json, source_links
-from geo.render.maps import (
-    BASEMAP_LABELS,
-    BASEMAPS,
-    DETAIL_LIMIT,
-    MAP_CSS,
-    POPUP_INCIDENTS,
-    Bounds,
-    CompactIncidentCluster,
-    ReferenceLayer,
-    base_map,
-    dynamic_layers,
-    incident_layers,
-    legend,
-    outline_history_map,
-    snapshot_map,
-    zone_layer,
-    zone_popup,
-    zoom_for,
-)
 from geo.render.style import (
     KIND_COLORS,
     OTHER_KIND_COLOR,
@@ -35,16 +16,40 @@ from geo.render.style import (
     kind_color,
 )
 
-#: Names of :mod:`geo.render.static`, imported on first use (matplotlib is slow to import).
-_STATIC = ("SIZES", "PageSize", "page_size", "render_static", "save_figure", "snapshot_info")
+#: Names imported on first use, by module: folium and matplotlib are slow to import, and a
+#: command that draws a PNG needs no folium (nor the app matplotlib).
+_LAZY = {
+    "maps": (
+        "BASEMAP_LABELS",
+        "BASEMAPS",
+        "DETAIL_LIMIT",
+        "MAP_CSS",
+        "POPUP_INCIDENTS",
+        "Bounds",
+        "CompactIncidentCluster",
+        "ReferenceLayer",
+        "base_map",
+        "dynamic_layers",
+        "incident_layers",
+        "legend",
+        "outline_history_map",
+        "snapshot_map",
+        "zone_layer",
+        "zone_popup",
+        "zoom_for",
+    ),
+    "static": ("SIZES", "PageSize", "page_size", "render_static", "save_figure", "snapshot_info"),
+}
+_MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}
 
 
 def __getattr__(name: str):
-    if name in _STATIC:
-        from geo.render import static
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'geo.render' has no attribute {name!r}")
+    import importlib
 
-        return getattr(static, name)
-    raise AttributeError(f"module 'geo.render' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"geo.render.{module}"), name)
 
 
 __all__ = [

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 import folium
 import folium.plugins
@@ -29,6 +28,7 @@ from branca.element import MacroElement, Template
 from geo import schema
 from geo.assets import localize
 from geo.render.escape import esc, script_json, source_links
+from geo.render.reference import ReferenceLayer
 from geo.render.style import STATUS_COLORS, STATUS_LABELS, kind_color
 from geo.timemodel import Timeline
 
@@ -357,24 +357,6 @@ def dynamic_layers(
 
 
 # --- the base map ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReferenceLayer:
-    """A reference layer to draw under the zones (administrative boundaries)."""
-
-    name: str
-    frame: gpd.GeoDataFrame
-    label_field: str | None = None
-
-    @cached_property
-    def geojson(self) -> dict:
-        """The layer as GeoJSON with escaped labels, made once (the map is built per rerun)."""
-        data = json.loads(self.frame[["geometry"]].to_json(drop_id=True))
-        if self.label_field and self.label_field in self.frame.columns:
-            for feature, value in zip(data["features"], self.frame[self.label_field], strict=True):
-                feature["properties"] = {"label": esc(value)}
-        return data
 
 
 def base_map(

@@ -7,15 +7,40 @@ field it has.
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geo.errors import DataError
-from geo.render.maps import ReferenceLayer
+from geo.render.escape import esc
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 #: Simplification of reference layers for display (degrees, about 200 m).
 REFERENCE_TOLERANCE = 0.002
 #: Fields that hold a feature's name, in order of preference.
 LABEL_FIELDS = ("name", "NAME_EN", "ADM3_EN", "ADM2_EN", "ADM1_EN", "admin1Name_en", "NAME")
+
+
+@dataclass(frozen=True)
+class ReferenceLayer:
+    """A reference layer to draw under the zones (administrative boundaries)."""
+
+    name: str
+    frame: gpd.GeoDataFrame
+    label_field: str | None = None
+
+    @cached_property
+    def geojson(self) -> dict:
+        """The layer as GeoJSON with escaped labels, made once (the map is built per rerun)."""
+        data = json.loads(self.frame[["geometry"]].to_json(drop_id=True))
+        if self.label_field and self.label_field in self.frame.columns:
+            for feature, value in zip(data["features"], self.frame[self.label_field], strict=True):
+                feature["properties"] = {"label": esc(value)}
+        return data
 
 
 def load_reference_layers(folder: str | Path) -> tuple[list[ReferenceLayer], list[str]]:
