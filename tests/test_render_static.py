@@ -158,6 +158,28 @@ def test_page_size_rejects_unknown_sizes(size):
         page_size(size)
 
 
+@pytest.mark.parametrize(
+    ("size", "dpi", "message"),
+    [
+        ("200x200px", 200, "1.0 x 1.0 inches .* too small .* lower --dpi"),
+        ("slide", 600, "3.2 x 1.8 inches .* too small"),
+        ("1700x400px", 100, "more than 4 times longer than wide"),
+        ("400x1700px", 100, "more than 4 times longer than wide"),
+    ],
+)
+def test_page_size_rejects_pages_a_snapshot_cannot_be_laid_out_on(size, dpi, message):
+    with pytest.raises(UsageError, match=f"--size: {size}.*{message}"):
+        page_size(size, dpi=dpi)
+
+
+@pytest.mark.parametrize("size", ["400x300px", "300x400px", "1600x400px", "400x1600px"])
+def test_smallest_and_longest_pages_still_render(timeline, size):
+    fig = render(scene_of(timeline, ALL_ZONES), size=size, dpi=100)
+    image = Image.open(io.BytesIO(saved(fig, "png")))
+    assert image.size == tuple(int(v) for v in size[:-2].split("x"))
+    assert snapshot_info(fig).zone_labels
+
+
 @pytest.mark.parametrize("dpi", [0, 10, 5000, 72.5, True, "200"])
 def test_page_size_rejects_bad_resolutions(dpi):
     with pytest.raises(UsageError, match="--dpi"):
@@ -562,6 +584,19 @@ def test_many_incidents_are_rasterized_in_svg(crowded):
     svg = saved(fig, "svg")
     assert len(scene.records) > 2000 and b"<image" in svg
     assert len(svg) < 3_000_000
+
+
+def test_snapshots_made_in_threads_equal_those_made_alone(timeline, english):
+    """The app renders from Streamlit's threads: rcParams are only touched under a lock."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    scene, _, files = english
+    arabic_alone = saved(render(scene, lang="ar"), "svg")
+    jobs = [("en", "png"), ("ar", "svg"), ("en", "pdf"), ("ar", "svg")]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda job: saved(render(scene, lang=job[0]), job[1]), jobs))
+    assert results[0] == files["png"] and results[2] == files["pdf"]
+    assert results[1] == results[3] == arabic_alone
 
 
 # --- bad input ----------------------------------------------------------------------------------

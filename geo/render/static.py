@@ -80,6 +80,10 @@ FORMATS = ("png", "pdf", "svg")
 DPI_RANGE = (50, 600)
 #: Sides a custom pixel size may have.
 PX_RANGE = (200, 8000)
+#: The smallest page a snapshot is laid out on, inches (long side, short side).
+MIN_PAGE_IN = (4.0, 3.0)
+#: The longest a page may be for its width (a 16:9 slide is 1.8).
+MAX_PAGE_RATIO = 4.0
 #: Above this many incidents, markers are small, without edge, and rasterized in PDF and SVG.
 DENSE_INCIDENTS = 2000
 
@@ -206,7 +210,36 @@ def page_size(size: str = "a4", *, portrait: bool = False, dpi: int = 200) -> Pa
     if portrait and width > height:
         width, height = height, width
     scale = {"mm": 1 / 25.4, "in": 1.0, "px": 1 / dpi}[unit]
-    return PageSize(name, width * scale, height * scale, dpi)
+    return check_page(PageSize(name, width * scale, height * scale, dpi))
+
+
+def check_page(page: PageSize) -> PageSize:
+    """Return ``page`` if a snapshot can be laid out on it.
+
+    Raises
+    ------
+    UsageError
+        For a page smaller than :data:`MIN_PAGE_IN` (at its resolution) or more than
+        :data:`MAX_PAGE_RATIO` times longer than wide, or a resolution out of range.
+    """
+    if not isinstance(page, PageSize):
+        raise UsageError(f"page: {page!r} is not a PageSize; make one with page_size()")
+    if not DPI_RANGE[0] <= page.dpi <= DPI_RANGE[1]:
+        raise UsageError(f"--dpi: {page.dpi} is out of range; use {DPI_RANGE[0]} to {DPI_RANGE[1]}")
+    long_side, short_side = max(page.width_in, page.height_in), min(page.width_in, page.height_in)
+    size = f"{page.width_px}x{page.height_px} pixels at {page.dpi} dpi"
+    if long_side < MIN_PAGE_IN[0] or short_side < MIN_PAGE_IN[1]:
+        raise UsageError(
+            f"--size: {page.name} is {page.width_in:.1f} x {page.height_in:.1f} inches "
+            f"({size}), too small for the map, legend and footer; give at least "
+            f"{MIN_PAGE_IN[0]:g} x {MIN_PAGE_IN[1]:g} inches: more pixels or a lower --dpi"
+        )
+    if long_side > MAX_PAGE_RATIO * short_side:
+        raise UsageError(
+            f"--size: {page.name} ({size}) is more than {MAX_PAGE_RATIO:g} times longer than "
+            "wide; give a page closer to square"
+        )
+    return page
 
 
 def snapshot_info(fig: Figure) -> SnapshotInfo:
@@ -270,8 +303,7 @@ def render_static(
     geo.assets.AssetError
         When the country outlines are not installed (``python -m geo.assets``).
     """
-    if not isinstance(page, PageSize):
-        raise UsageError(f"page: {page!r} is not a PageSize; make one with page_size()")
+    check_page(page)
     w.check_lang(lang)
     extent = _check_bbox(bbox) if bbox is not None else tuple(float(v) for v in scene.extent())
     if generated is None:
@@ -810,7 +842,14 @@ class _Drawing:
             self.view_box.segmentize((limits[2] - limits[0]) / 20),
             lambda c: np.column_stack(inverse.transform(c[:, 0], c[:, 1])),
         )
-        self.view_lonlat = corners.bounds
+        # where the projection is far from its centre, keep to the sphere's range
+        vx0, vy0, vx1, vy1 = (float(v) for v in corners.bounds)
+        ok = all(math.isfinite(v) for v in (vx0, vy0, vx1, vy1))
+        self.view_lonlat = (
+            (max(vx0, -180.0), max(vy0, -85.0), min(vx1, 180.0), min(vy1, 85.0))
+            if ok
+            else (-180.0, -85.0, 180.0, 85.0)
+        )
         self.inverse = inverse
         country_frame = self._countries()
         ax.set_facecolor(_SEA)
