@@ -24,7 +24,7 @@ from geo.errors import DataError, DezmapError, UsageError
 __all__ = ["EXIT_DATA", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
 #: Command groups, each a module ``geo.cli.<name>`` with ``register(sub)``.
-GROUPS = ("data", "timeline", "snapshot", "imports", "bench", "serve")
+GROUPS = ("data", "zones", "timeline", "snapshot", "imports", "bench", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:

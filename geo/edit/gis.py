@@ -156,6 +156,8 @@ def _polygonal(geom: Any) -> tuple[Any, str | None]:
             return None, "a GeometryCollection of " + ", ".join(kinds)
     if not isinstance(geom, Polygon | MultiPolygon):
         return None, f"a {geom.geom_type}"
+    if isinstance(geom, MultiPolygon) and len(geom.geoms) == 1:
+        geom = geom.geoms[0]  # formats that promote every outline to multi (GeoPackage, KML)
     return shapely.force_2d(geom), None
 
 

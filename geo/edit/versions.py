@@ -53,6 +53,7 @@ __all__ = [
     "replace_geometry",
     "set_version_attributes",
     "set_zone_attributes",
+    "snap_outline",
 ]
 
 #: The ``path`` of problems found in edits that are not (yet) in a file.
@@ -912,8 +913,8 @@ class ImportResult:
         }
 
 
-def _snapped(geom: BaseGeometry) -> BaseGeometry:
-    """The outline on the 6-decimal grid of the zones file, when snapping keeps it valid.
+def snap_outline(geom: BaseGeometry) -> BaseGeometry:
+    """The outline snapped to the 6-decimal grid of the zones file, when that keeps it valid.
 
     Rounding a surveyed outline's coordinates can make a valid polygon self-intersect where two
     vertices lie very close; snapping with GEOS keeps it valid (and an invalid outline is left
@@ -1048,7 +1049,7 @@ def import_versions(
             if vid in existing_ids:
                 i = out.index[out["version_id"] == vid][0]
                 changed = False
-                snapped = _snapped(geom)
+                snapped = snap_outline(geom)
                 if not shapely.equals(snapped, out.geometry[i]):
                     out = replace_geometry(out, vid, snapped)
                     changed = True
@@ -1062,7 +1063,7 @@ def import_versions(
                 out = add_version(
                     out,
                     zone_id,
-                    _snapped(geom),
+                    snap_outline(geom),
                     valid_from=start,
                     valid_to=None if _missing(row.get("valid_to")) else row.get("valid_to"),
                     source=_text(row, "boundary_source") or f"Imported from {name}, feature {fid}",
@@ -1169,7 +1170,7 @@ def _new_version_values(
         "boundary_source": _text(row, "boundary_source") or f"Imported from {name}, feature {fid}",
         "notes": _text(row, "notes"),
         "feature": -1,
-        "geometry": _polygonal(_snapped(row.geometry), _where(zone_id, vid)),
+        "geometry": _polygonal(snap_outline(row.geometry), _where(zone_id, vid)),
     }
 
 
