@@ -76,6 +76,9 @@ _AGREEMENT_TYPES = {
 INCIDENT_SCHEMA = pa.schema([(c, _INCIDENT_TYPES.get(c, _TEXT)) for c in INCIDENT_COLUMNS])
 AGREEMENT_SCHEMA = pa.schema([(c, _AGREEMENT_TYPES.get(c, _TEXT)) for c in AGREEMENT_COLUMNS])
 _SCHEMAS: dict[str, pa.Schema] = {"incidents": INCIDENT_SCHEMA, "agreements": AGREEMENT_SCHEMA}
+#: Columns a frame or an older file may lack, with the value they then hold: importers leave
+#: ``agreement_ids`` (the agreements a bundled violation names) empty.
+_DEFAULTS: dict[str, dict[str, str]] = {"incidents": {"agreement_ids": ""}, "agreements": {}}
 _METADATA_FIELDS = ("kind", "format", "name", "source_file", "imported_at", "rows", "skipped")
 
 
@@ -264,10 +267,13 @@ def _to_table(frame: pd.DataFrame, kind: str, name: str) -> pa.Table:
     """The Arrow table of a frame, with the stored columns and types and ``dataset = name``."""
     target_schema = _SCHEMAS[kind]
     wanted = [c for c in target_schema.names if c != "dataset"]
-    missing = [c for c in wanted if c not in frame.columns]
+    missing = [c for c in wanted if c not in frame.columns and c not in _DEFAULTS[kind]]
     if missing:
         raise ValueError(f"the {kind} frame lacks column(s): {', '.join(missing)}")
-    data = pd.DataFrame({c: frame[c] for c in wanted})
+    data = pd.DataFrame(
+        {c: frame[c] if c in frame.columns else _DEFAULTS[kind][c] for c in wanted},
+        index=frame.index,
+    )
     for column, type_ in zip(target_schema.names, target_schema.types, strict=True):
         if type_ == _INSTANT:
             values = data[column]
@@ -359,7 +365,9 @@ def _info_from_schema(path: Path, file_schema: pa.Schema) -> DatasetInfo:
         rows, skipped = int(meta["rows"]), int(meta["skipped"])
     except (ValueError, TypeError) as exc:
         raise ImportFileError(f"{path}: the dezmap metadata is damaged ({exc}); {fix}") from None
-    absent = [c for c in _SCHEMAS[kind].names if c not in file_schema.names]
+    absent = [
+        c for c in _SCHEMAS[kind].names if c not in file_schema.names and c not in _DEFAULTS[kind]
+    ]
     if absent:
         raise ImportFileError(
             f"{path}: this {kind} data set lacks column(s) {', '.join(absent)}; {fix}"
@@ -382,6 +390,9 @@ def _int64_as_nullable(type_: pa.DataType) -> Any:
 
 def _incidents_from_table(table: pa.Table) -> gpd.GeoDataFrame:
     """The incidents GeoDataFrame, typed like :func:`geo.io.violations_frame`."""
+    for column, value in _DEFAULTS["incidents"].items():
+        if column not in table.column_names:  # a set imported before the column existed
+            table = table.append_column(column, pa.array([value] * table.num_rows, _TEXT))
     table = table.select(INCIDENT_COLUMNS).cast(INCIDENT_SCHEMA)
     frame = table.to_pandas(types_mapper=_int64_as_nullable)
     for column in ("occurred", "occurred_end"):

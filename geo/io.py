@@ -106,6 +106,12 @@ def violations_frame(records: list[dict[str, Any]], dataset: str = BUNDLED) -> g
     frame["lat"] = frame["lat"].astype("float64")
     frame["lon"] = frame["lon"].astype("float64")
     frame["casualties"] = frame["casualties"].astype("Int64")
+    # the linked agreements as the CSV writes them ("a;b"), so that the column is plain text
+    # like zone_id in every frame, export and imported set
+    frame["agreement_ids"] = [
+        ";".join(ids) if isinstance(ids, list | tuple) else (ids or "")
+        for ids in frame["agreement_ids"]
+    ]
     frame["dataset"] = dataset
     geometry = gpd.points_from_xy(frame["lon"], frame["lat"], crs=CRS)
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=CRS)

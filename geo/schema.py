@@ -97,6 +97,7 @@ VIOLATION_COLUMNS: tuple[str, ...] = (
     "location_precision",
     "place",
     "zone_id",
+    "agreement_ids",
     "kind",
     "alleged_perpetrator",
     "reported_by",
@@ -104,7 +105,9 @@ VIOLATION_COLUMNS: tuple[str, ...] = (
     "summary",
     "source",
 )
-VIOLATION_OPTIONAL: frozenset[str] = frozenset({"zone_id", "reported_by", "casualties"})
+VIOLATION_OPTIONAL: frozenset[str] = frozenset(
+    {"zone_id", "agreement_ids", "reported_by", "casualties"}
+)
 VIOLATION_KINDS = (
     "shelling",
     "airstrike",

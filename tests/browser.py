@@ -221,6 +221,7 @@ def synthetic_folder(target: Path, n: int, seed: int = 7) -> Path:
     frame = frame.assign(
         place="",
         zone_id="",
+        agreement_ids="",
         reported_by="",
         casualties=pd.array([pd.NA] * n, dtype="Int64"),
         summary="",

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 
 from geo import schema
 from geo.errors import Report
-from geo.validate import check_agreements_bytes, check_violations_bytes
+from geo.validate import (
+    check_agreements_bytes,
+    check_violation_agreements,
+    check_violations_bytes,
+    validate_dataset,
+    validate_paths,
+)
 from tests.conftest import csv_text
 
 
@@ -215,3 +224,82 @@ def test_hour_precision_needs_a_time():
 def test_violation_zone_id_may_be_empty():
     report, (record,) = violations([dict(VIOLATION, zone_id="")])
     assert report.errors == [] and record["zone_id"] == ""
+
+
+# --- violations linked to agreements (agreement_ids) -----------------------------------------
+
+
+def linked(violation_rows, agreement_rows=(AGREEMENT,)):
+    """Violations checked against agreements: (report, violation records)."""
+    _, agreement_records = agreements(list(agreement_rows))
+    report, records = violations(violation_rows)
+    check_violation_agreements(records, agreement_records, "violations.csv", report)
+    return report, records
+
+
+def test_agreement_ids_are_read_as_a_list_and_may_be_left_out():
+    report, (record,) = linked([dict(VIOLATION, agreement_ids=" cairo-eastern-ghouta-2017 ; ")])
+    assert list(report) == [] and record["agreement_ids"] == ["cairo-eastern-ghouta-2017"]
+    header = [c for c in schema.VIOLATION_COLUMNS if c != "agreement_ids"]
+    report, (record,) = violations([VIOLATION], header=header)
+    assert list(report) == [] and record["agreement_ids"] == []
+
+
+def test_unknown_agreement_id_is_an_error_naming_row_column_and_id():
+    report, _ = linked([dict(VIOLATION, agreement_ids="cairo-eastern-ghouta-2071")])
+    problem = only(report, "unknown-agreement")
+    assert problem.severity == "error" and problem.where == "row 2, column agreement_ids"
+    assert "'cairo-eastern-ghouta-2071'" in problem.message
+    assert "did you mean 'cairo-eastern-ghouta-2017'" in problem.message
+
+
+def test_agreement_id_that_is_not_a_slug_is_an_error():
+    report, _ = violations([dict(VIOLATION, agreement_ids="Cairo 2017")])
+    assert only(report, "bad-slug").where == "row 2, column agreement_ids"
+
+
+@pytest.mark.parametrize(
+    "occurred,precision,outside",
+    [
+        ("2017-07-21", "day", True),  # the day before the ceasefire began
+        ("2017-07-22T11:30+03:00", "hour", True),  # the hour before noon
+        ("2017-07-22", "day", False),  # possibly after noon
+        ("2018-02-18", "day", True),  # the day it ended (half-open)
+        ("2018-02-17", "day", False),
+        ("2017-07-01", "month", False),  # a month that overlaps the period
+    ],
+)
+def test_violation_outside_the_agreements_period_is_a_warning(occurred, precision, outside):
+    agreement = dict(AGREEMENT, effective_to="2018-02-18")
+    row = dict(
+        VIOLATION,
+        occurred=occurred,
+        date_precision=precision,
+        agreement_ids="cairo-eastern-ghouta-2017",
+    )
+    report, records = linked([row], [agreement])
+    found = [p for p in report if p.code == "outside-agreement-period"]
+    assert bool(found) is outside and len(records) == 1
+    if outside:
+        assert found[0].severity == "warning" and "cairo-eastern-ghouta-2017" in found[0].message
+        assert report.errors == []
+
+
+def test_dataset_validation_checks_agreement_ids(data_copy):
+    path = data_copy / "violations.csv"
+    text = path.read_text(encoding="utf-8")
+    header, first, rest = text.split("\n", 2)
+    columns = header.split(",")
+    cells = next(csv.reader([first]))
+    cells[columns.index("agreement_ids")] = "nationwide-ceasefire-2061-12"
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(cells)
+    path.write_text("\n".join([header, buffer.getvalue().rstrip("\n"), rest]), encoding="utf-8")
+    problems = [p for p in validate_dataset(data_copy).report if p.code == "unknown-agreement"]
+    assert len(problems) == 1 and problems[0].where == "row 2, column agreement_ids"
+    assert "did you mean 'nationwide-ceasefire-2016-12'" in problems[0].message
+    # a violations file named alone is checked against the data folder's agreements
+    alone = validate_paths([path], data_dir=data_copy).report
+    assert [p.where for p in alone if p.code == "unknown-agreement"] == [
+        "row 2, column agreement_ids"
+    ]

@@ -30,6 +30,7 @@ from geo.validate.location import LocatedProblem, Location
 from geo.validate.records import (
     CsvTable,
     check_agreements_bytes,
+    check_violation_agreements,
     check_violation_zones,
     check_violations_bytes,
     check_zone_references,
@@ -59,6 +60,7 @@ __all__ = [
     "ZoneVersion",
     "ZonesCheck",
     "check_agreements_bytes",
+    "check_violation_agreements",
     "check_violation_zones",
     "check_violations_bytes",
     "check_zone_features",

@@ -24,6 +24,7 @@ from geo.errors import Report, UsageError
 from geo.geojson import WGS84_NAMES
 from geo.validate.records import (
     check_agreements_bytes,
+    check_violation_agreements,
     check_violation_zones,
     check_violations_bytes,
     check_zone_references,
@@ -110,17 +111,28 @@ def validate_paths(
     """Validate the named files; CSV zone references are checked against the zones given.
 
     When no zones file is among ``paths``, references are checked against ``data_dir``'s
-    ``zones.geojson`` if there is one.
+    ``zones.geojson`` if there is one; likewise a violations file's ``agreement_ids`` against
+    ``data_dir``'s ``agreements.csv`` when no agreements file is named.
     """
     result = ValidatedData(Report())
     pairs = [(Path(p), str(p)) for p in paths]
-    extra_zones = None
+    extra_zones = extra_agreements = None
     names = {p.name.lower() for p, _ in pairs}
     if data_dir is not None and not any(n.endswith((".geojson", ".json")) for n in names):
         candidate = Path(data_dir) / ZONES_FILE
         if candidate.is_file():
             extra_zones = candidate
-    return _validate_files(pairs, result, kinds={}, reference_zones=extra_zones)
+    if data_dir is not None:
+        candidate = Path(data_dir) / AGREEMENTS_FILE
+        if candidate.is_file():
+            extra_agreements = candidate
+    return _validate_files(
+        pairs,
+        result,
+        kinds={},
+        reference_zones=extra_zones,
+        reference_agreements=extra_agreements,
+    )
 
 
 def _join(folder: str, name: str) -> str:
@@ -133,6 +145,7 @@ def _validate_files(
     *,
     kinds: dict[str, FileKind],
     reference_zones: Path | None = None,
+    reference_agreements: Path | None = None,
 ) -> ValidatedData:
     report = result.report
     loaded: list[tuple[FileKind, str, bytes]] = []
@@ -182,13 +195,27 @@ def _validate_files(
         ).versions
         have_zones = True
     zone_ids = ({v.zone_id for v in zone_versions} | broken) if have_zones else None
+    have_agreements = False
+    violation_files: list[tuple[str, list[dict[str, Any]]]] = []
     for kind, shown, data in loaded:
         if kind == "agreements":
+            have_agreements = True
             result.agreements += check_agreements_bytes(data, shown, report, zone_ids=zone_ids)
         elif kind == "violations":
             records = check_violations_bytes(data, shown, report, zone_ids=zone_ids)
             check_violation_zones(records, zone_versions, shown, report, skip=broken)
             result.violations += records
+            violation_files.append((shown, records))
+    agreements = result.agreements
+    if not have_agreements and reference_agreements is not None and violation_files:
+        # the reference file's own problems belong to another run; only its ids are needed
+        agreements = check_agreements_bytes(
+            reference_agreements.read_bytes(), str(reference_agreements), Report()
+        )
+        have_agreements = True
+    if have_agreements:
+        for shown, records in violation_files:
+            check_violation_agreements(records, agreements, shown, report)
     return result
 
 

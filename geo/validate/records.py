@@ -393,6 +393,7 @@ def check_violations_bytes(
         zone_id = row.get("zone_id", "")
         if zone_id and zone_ids is not None and zone_id not in zone_ids:
             r.error("zone_id", _unknown_zone(zone_id, zone_ids, may_be_empty=True), "unknown-zone")
+        agreement_ids = _agreement_list(r, row.get("agreement_ids", ""))
         kind = r.choice("kind", schema.VIOLATION_KINDS, strict=False)
         perpetrator = r.text(
             "alleged_perpetrator", what="write 'unknown' if the report names nobody"
@@ -413,6 +414,7 @@ def check_violations_bytes(
                     "location_precision": loc_precision,
                     "place": place,
                     "zone_id": zone_id,
+                    "agreement_ids": agreement_ids,
                     "kind": kind,
                     "alleged_perpetrator": perpetrator,
                     "reported_by": row.get("reported_by", ""),
@@ -423,6 +425,90 @@ def check_violations_bytes(
                 }
             )
     return out
+
+
+def _agreement_list(r: _RowReader, value: str) -> list[str]:
+    """The agreement ids of a violation's ``agreement_ids`` cell, each checked as a slug."""
+    ids = schema.split_list(value)
+    for agreement_id in ids:
+        if not schema.SLUG_RE.match(agreement_id):
+            r.error(
+                "agreement_ids",
+                f"{agreement_id!r} is not an agreement id (a lower-case slug); separate ids "
+                "with semicolons",
+                "bad-slug",
+            )
+    if len(set(ids)) != len(ids):
+        r.warning(
+            "agreement_ids",
+            f"{value!r} names an agreement more than once; keep one",
+            "duplicate-agreement",
+        )
+    return ids
+
+
+def check_violation_agreements(
+    violations: Iterable[Mapping[str, Any]],
+    agreements: Iterable[Mapping[str, Any]],
+    path: str,
+    report: Report,
+    *,
+    where: Callable[[Mapping[str, Any]], str] | None = None,
+) -> None:
+    """Check the agreements each violation says it breaches (its ``agreement_ids``).
+
+    Every id must name an agreement (an error, with a suggestion for a near miss); a
+    violation whose time lies wholly outside a linked agreement's period in force
+    ``[effective_from, effective_to)`` earns a warning, since it cannot have breached it.
+
+    Parameters
+    ----------
+    violations
+        Records with ``agreement_ids`` (a list, or text separated by semicolons),
+        ``occurred`` and ``occurred_end`` (aware instants, or None when unknown).
+    agreements
+        Records with ``agreement_id``, ``effective_from`` and ``effective_to`` (aware
+        instants; ``effective_to`` None when open-ended).
+    path
+        How problems name the violations' source.
+    report
+        Receives the problems.
+    where
+        Names a record's place in messages; by default its CSV row (``rec["row"]``).
+    """
+    periods = {
+        rec["agreement_id"]: (rec["effective_from"], rec["effective_to"]) for rec in agreements
+    }
+    place_of = where or (lambda rec: f"row {rec['row']}, column agreement_ids")
+    for rec in violations:
+        names = rec.get("agreement_ids") or []
+        ids = schema.split_list(names) if isinstance(names, str) else list(names)
+        start, end = rec.get("occurred"), rec.get("occurred_end")
+        for agreement_id in ids:
+            if agreement_id not in periods:
+                report.error(
+                    path,
+                    place_of(rec),
+                    f"unknown agreement {agreement_id!r}"
+                    f"{schema.suggest(agreement_id, sorted(periods))}; agreement_ids must name "
+                    "agreements defined in agreements.csv",
+                    "unknown-agreement",
+                )
+                continue
+            begins, ends = periods[agreement_id]
+            if start is None or end is None or begins is None:
+                continue
+            if end <= begins or (ends is not None and start >= ends):
+                until = schema.format_local(ends, False) if ends is not None else "open-ended"
+                report.warning(
+                    path,
+                    place_of(rec),
+                    f"the violation ({schema.format_local(start, False)}) lies outside the "
+                    f"period in force of agreement {agreement_id!r} "
+                    f"({schema.format_local(begins, False)} to {until}), so it cannot have "
+                    "breached it; check the date or the link",
+                    "outside-agreement-period",
+                )
 
 
 def _check_region(r: _RowReader, lon: float, lat: float) -> None:
