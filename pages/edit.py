@@ -59,72 +59,79 @@ if zone_id != edit.NEW_ZONE:
 edit.ensure(loaded, zone_id, version_id)
 edit.init_fields(loaded)
 edit.apply_step(parse_step(st.session_state.get(MAP_KEY)))
+# Messages and fields come and go above the map: each area is one container, so that the map
+# keeps its place in the page and Streamlit never remounts it (which would reset its view).
+notices, fields_area = st.container(), st.container()
 
 # --- what happened last ----------------------------------------------------------------------
-done = edit.outcome()
-if done is not None:
-    if done.kind == "saved":
-        st.success(md_escape(done.message))
-    elif done.kind == "conflict":
-        pass  # shown below with the reload button, for as long as it applies
-    else:
-        st.error(md_escape(done.message))
-        if done.problems:
-            st.code("\n".join(str(p) for p in done.problems[:50]), language=None)
-if edit.conflict():
-    st.error(md_escape(edit.conflict()) + " Your edit is still on the map.")
-elif loaded.sha256 != edit.loaded_hash():
-    st.warning(
-        "The zones file changed on disk since you loaded it (another editor or tab saved it): "
-        "saving would be refused. Reload it to apply your edit to the current file."
-    )
-if edit.conflict() or loaded.sha256 != edit.loaded_hash():
-    st.button("Reload the file and keep my edit", on_click=edit.reload_clicked, key="ed.w.reload")
+with notices:
+    done = edit.outcome()
+    if done is not None:
+        if done.kind == "saved":
+            st.success(md_escape(done.message))
+        elif done.kind == "conflict":
+            pass  # shown below with the reload button, for as long as it applies
+        else:
+            st.error(md_escape(done.message))
+            if done.problems:
+                st.code("\n".join(str(p) for p in done.problems[:50]), language=None)
+    if edit.conflict():
+        st.error(md_escape(edit.conflict()) + " Your edit is still on the map.")
+    elif loaded.sha256 != edit.loaded_hash():
+        st.warning(
+            "The zones file changed on disk since you loaded it (another editor or tab saved it): "
+            "saving would be refused. Reload it to apply your edit to the current file."
+        )
+    if edit.conflict() or loaded.sha256 != edit.loaded_hash():
+        st.button(
+            "Reload the file and keep my edit", on_click=edit.reload_clicked, key="ed.w.reload"
+        )
 
 # --- the fields ------------------------------------------------------------------------------
 mode = edit.mode()
-if mode == "edit":
-    st.button(
-        "New version from this one",
-        on_click=edit.set_mode,
-        args=("new-version",),
-        help="Start a new boundary version from this outline, with its own dates; the "
-        "current version then ends on the new one's first day.",
-        key="ed.w.to_new_version",
-    )
-elif mode == "new-version":
-    st.info(
-        f"New version of {md_escape(edit.zone_label(frame, zone_id))}, starting from the "
-        f"outline of {md_escape(edit.version_label(frame, version_id))}."
-    )
-    st.button(
-        "Back to editing this version",
-        on_click=edit.set_mode,
-        args=("edit",),
-        key="ed.w.to_edit",
-    )
-
-with st.expander("Zone attributes", expanded=mode == "new-zone"):
-    a, b, c = st.columns(3)
-    if mode == "new-zone":
-        st.text_input("Zone id (lower-case slug)", key="ed.w.zone_id", placeholder="new-zone")
-    a.text_input("Name", key="ed.w.name")
-    b.text_input("Arabic name", key="ed.w.name_ar")
-    c.text_input("Group (slug)", key="ed.w.group")
-if mode in ("new-version", "new-zone"):
-    with st.expander("The new version", expanded=True):
-        a, b, c = st.columns(3)
-        a.date_input("Valid from", key="ed.w.valid_from", format="YYYY-MM-DD")
-        open_ended = b.checkbox("Still valid (no end)", key="ed.w.open")
-        b.date_input(
-            "Valid to (first day it no longer applies)",
-            key="ed.w.valid_to",
-            format="YYYY-MM-DD",
-            disabled=open_ended,
+with fields_area:
+    if mode == "edit":
+        st.button(
+            "New version from this one",
+            on_click=edit.set_mode,
+            args=("new-version",),
+            help="Start a new boundary version from this outline, with its own dates; the "
+            "current version then ends on the new one's first day.",
+            key="ed.w.to_new_version",
         )
-        c.selectbox("Accuracy", ACCURACY, key="ed.w.accuracy")
-        st.text_area("Boundary source", key="ed.w.source", height=80)
-        st.text_area("Notes", key="ed.w.notes", height=68)
+    elif mode == "new-version":
+        st.info(
+            f"New version of {md_escape(edit.zone_label(frame, zone_id))}, starting from the "
+            f"outline of {md_escape(edit.version_label(frame, version_id))}."
+        )
+        st.button(
+            "Back to editing this version",
+            on_click=edit.set_mode,
+            args=("edit",),
+            key="ed.w.to_edit",
+        )
+
+    with st.expander("Zone attributes", expanded=mode == "new-zone"):
+        a, b, c = st.columns(3)
+        if mode == "new-zone":
+            st.text_input("Zone id (lower-case slug)", key="ed.w.zone_id", placeholder="new-zone")
+        a.text_input("Name", key="ed.w.name")
+        b.text_input("Arabic name", key="ed.w.name_ar")
+        c.text_input("Group (slug)", key="ed.w.group")
+    if mode in ("new-version", "new-zone"):
+        with st.expander("The new version", expanded=True):
+            a, b, c = st.columns(3)
+            a.date_input("Valid from", key="ed.w.valid_from", format="YYYY-MM-DD")
+            open_ended = b.checkbox("Still valid (no end)", key="ed.w.open")
+            b.date_input(
+                "Valid to (first day it no longer applies)",
+                key="ed.w.valid_to",
+                format="YYYY-MM-DD",
+                disabled=open_ended,
+            )
+            c.selectbox("Accuracy", ACCURACY, key="ed.w.accuracy")
+            st.text_area("Boundary source", key="ed.w.source", height=80)
+            st.text_area("Notes", key="ed.w.notes", height=68)
 
 # --- the map and the live check --------------------------------------------------------------
 result = edit.preview(loaded, edit.fields(), edit.geometry(), _incidents())
