@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import zipfile
@@ -19,7 +20,7 @@ from geo.edit.save import BACKUP_DIR, read_log
 from geo.fmt import fmt_file
 from geo.io import load_dataset, read_zones
 from geo.validate import validate_dataset
-from tests.conftest import DATA, TEST_DATA, needs_realdata
+from tests.conftest import DATA, ROOT, TEST_DATA, needs_realdata
 
 EDIT_DATA = TEST_DATA / "edit" / "data"
 
@@ -449,3 +450,66 @@ def test_diff_of_real_sub_districts(tmp_path, capsys):
     [line] = [ln for ln in out.splitlines() if ln.startswith("version changed:")]
     assert line.startswith("version changed: sy030200@2016-09-05: area ")
     assert "Hausdorff distance 0.2" in line  # 0.002 degrees: 0.19 to 0.22 km
+
+
+# --- pre-commit hooks ------------------------------------------------------------------------
+
+
+def _hooks():
+    """The hooks of .pre-commit-hooks.yaml (a flat list of simple mappings; no YAML library)."""
+    hooks, current = [], None
+    for line in (ROOT / ".pre-commit-hooks.yaml").read_text().splitlines():
+        if line.startswith("- id:"):
+            current = {"id": line.split(":", 1)[1].strip()}
+            hooks.append(current)
+        elif current is not None and line.startswith("  ") and ":" in line:
+            key, value = line.strip().split(":", 1)
+            value = value.strip()
+            current[key] = value[1:-1] if value[:1] == "'" == value[-1:] else value
+    return {h["id"]: h for h in hooks}
+
+
+def _run_hook(capsys, hook, files):
+    """Run a hook as pre-commit does: its entry, then the matching files unless told not to."""
+    argv = hook["entry"].split()
+    assert argv[0] == "dezmap" and hook["language"] == "python"
+    chosen = [f for f in files if re.search(hook["files"], f)]
+    if hook.get("pass_filenames") != "false":
+        if not chosen:
+            return None
+        argv += chosen
+    elif not chosen:
+        return None
+    return _run(capsys, *argv[1:])[0]
+
+
+def test_pre_commit_hooks(tmp_path, capsys, monkeypatch):
+    hooks = _hooks()
+    assert set(hooks) == {"dezmap-validate", "dezmap-validate-data", "dezmap-fmt"}
+    repo = tmp_path / "repo"
+    shutil.copytree(EDIT_DATA, repo / "data")
+    (repo / "README.md").write_text("notes")
+    (repo / "other.csv").write_text("a,b\n1,2\n")
+    monkeypatch.chdir(repo)
+    monkeypatch.delenv("DEZMAP_DATA", raising=False)
+    staged = [
+        "README.md",
+        "other.csv",
+        "data/zones.geojson",
+        "data/agreements.csv",
+        "data/violations.csv",
+    ]
+    assert re.search(hooks["dezmap-validate"]["files"], "other.csv") is None
+    for hook in hooks.values():
+        assert _run_hook(capsys, hook, staged) == 0, hook["id"]
+    # a hand edit that is valid but not canonical: only the format hook objects
+    zones = repo / "data" / "zones.geojson"
+    zones.write_text(json.dumps(json.loads(zones.read_text()), indent=4, ensure_ascii=False))
+    assert _run_hook(capsys, hooks["dezmap-fmt"], staged) == 1
+    assert _run_hook(capsys, hooks["dezmap-validate"], staged) == 0
+    # a broken value: the validators object, naming the file
+    zones.write_text(zones.read_text().replace('"approximate"', '"roughly"', 1))
+    argv = hooks["dezmap-validate"]["entry"].split()[1:] + ["data/zones.geojson"]
+    code, out, _ = _run(capsys, *argv)
+    assert code == 1 and "data/zones.geojson:feature 0 (zone_id=ghouta-u)" in out
+    assert _run_hook(capsys, hooks["dezmap-validate-data"], staged) == 1

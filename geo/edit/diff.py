@@ -129,12 +129,18 @@ class ZoneDiff:
         }
 
 
-def _value(frame: gpd.GeoDataFrame, row: Any, name: str) -> Any:
-    value = frame.at[row, name]
-    if name in ("valid_from", "valid_to"):
-        day = day_of(value)
-        return day.isoformat() if day else ""
-    return value
+def _values(frame: gpd.GeoDataFrame, rows: list[Any]) -> dict[str, list[Any]]:
+    """The compared properties of some rows, as plain values (days as ``YYYY-MM-DD``)."""
+    out: dict[str, list[Any]] = {}
+    for name in COMPARED:
+        if name not in frame.columns:
+            continue
+        column = frame[name].loc[rows]
+        if name == "valid_to":
+            out[name] = [d.isoformat() if d else "" for d in map(day_of, column)]
+        else:
+            out[name] = column.tolist()
+    return out
 
 
 def diff_zones(
@@ -170,15 +176,15 @@ def diff_zones(
     if todo.size:
         sym[todo] = symmetric_difference_km2(og[todo], ng[todo])
         haus[todo] = hausdorff_km(og[todo], ng[todo])
+    before, after = _values(old, o_rows), _values(new, n_rows)
+    names = [n for n in COMPARED if n in before and n in after]
     changed = []
     for i, vid in enumerate(common):
-        o, n = o_rows[i], n_rows[i]
+        n = n_rows[i]
         attributes = {
-            name: (_value(old, o, name), _value(new, n, name))
-            for name in COMPARED
-            if name in old.columns
-            and name in new.columns
-            and _value(old, o, name) != _value(new, n, name)
+            name: (before[name][i], after[name][i])
+            for name in names
+            if before[name][i] != after[name][i]
         }
         if not moved[i] and not attributes:
             continue
