@@ -86,6 +86,7 @@ MIN_PAGE_IN = (4.0, 3.0)
 MAX_PAGE_RATIO = 4.0
 #: Above this many incidents, markers are small, without edge, and rasterized in PDF and SVG.
 DENSE_INCIDENTS = 2000
+_DENSE_ROUNDS = 8
 
 FONT = "DejaVu Sans"  # bundled with matplotlib; has Latin and Arabic glyphs
 _RC: dict[str, Any] = {
@@ -440,33 +441,42 @@ def _label_point(geometry, tolerance: float):
         return largest.representative_point()
 
 
-def _short_citations(records: pd.DataFrame) -> list[str]:
-    """One short citation per source of the records: outlet and date, or data set and id.
+def _short_citations(records: pd.DataFrame, limit: int = 500) -> tuple[list[str], int]:
+    """Short citations of the records: outlet and date, or data set and id.
 
     Bundled records cite outlets (``TRT World, 2017-07-10``); imported ones are cited by data
-    set and record id. In the records' order (most recent first), without repeats.
+    set and record id (``ucdp-ged 12345``). In the records' order (most recent first), without
+    repeats.
+
+    Returns
+    -------
+    (list of str, int)
+        The first ``limit`` citations (more than a footer holds) and how many there are in
+        all; a window of 100,000 imported incidents costs one pass over the ids, not 100,000
+        formatted strings.
     """
     if records.empty:
-        return []
+        return [], 0
+    datasets = records["dataset"].astype(str)
+    bundled = (datasets == "bundled").to_numpy()
+    sources = records["source"].astype(str).to_numpy()
+    labels = {
+        source: [c for c in (w.clean(label, 80) for label, _ in citations(source)) if c]
+        for source in pd.unique(sources[bundled])
+    }
+    imported = (datasets + " " + records["violation_id"].astype(str)).to_numpy()
     out: dict[str, None] = {}
-    bundled = (records["dataset"].astype(str) == "bundled").to_numpy()
-    labels: dict[str, list[str]] = {}
-    for source in records.loc[bundled, "source"].astype(str).unique():
-        labels[source] = [w.clean(label, 80) for label, _ in citations(source)]
-    imported = (
-        records["dataset"].astype(str).map(lambda v: w.clean(v, 40))
-        + " "
-        + records["violation_id"].astype(str).map(lambda v: w.clean(v, 40))
-    )
-    for is_bundled, source, name in zip(
-        bundled, records["source"].astype(str), imported, strict=True
-    ):
+    for is_bundled, source, name in zip(bundled, sources, imported, strict=True):
+        if len(out) >= limit:
+            break
         if is_bundled:
-            for label in labels[source]:
-                out.setdefault(label, None)
-        else:
-            out.setdefault(name, None)
-    return [c for c in out if c]
+            out.update((label, None) for label in labels[source])
+        elif cleaned := w.clean(name, 80):
+            out[cleaned] = None
+    every = {label for found in labels.values() for label in found}
+    every.update(pd.unique(imported[~bundled]))
+    shown = list(out)[:limit]
+    return shown, max(len(every), len(shown))
 
 
 def _safe_id(value: str) -> str:
@@ -771,8 +781,9 @@ class _Drawing:
     def _citation_lines(
         self, width: float, size: float, max_lines: int, has_link: bool
     ) -> list[str]:
-        items = _short_citations(self.scene.records)
-        self._citations_total = len(items)
+        items, total = _short_citations(self.scene.records)
+        beyond = total - len(items)  # never measured: more than the footer could hold
+        self._citations_total = total
         if not items:
             self._citations_shown = 0
             return [w.word(self.lang, "no_sources")]
@@ -791,8 +802,9 @@ class _Drawing:
             width=width,
             max_lines=max_lines,
             separator_width=self.measure(separator, size),
-            suffix_width=lambda n: self.measure(more(n), size) * 1.01,
+            suffix_width=lambda n: self.measure(more(n + beyond), size) * 1.01,
         )
+        left += beyond
         self._citations_shown = sum(len(line) for line in lines)
         texts = [separator.join(items[i] for i in line) for line in lines]
         if left:
@@ -1003,8 +1015,8 @@ class _Drawing:
         """Incidents of the window, coloured by kind; returns the count of each kind.
 
         A few: one scatter per kind with white-edged markers, the rarest kinds on top. Many
-        (more than :data:`DENSE_INCIDENTS`): one scatter of small markers in a fixed shuffled
-        order, so that no kind hides the others, rasterized in PDF and SVG.
+        (more than :data:`DENSE_INCIDENTS`): small markers without edge, the kinds mixed in
+        a fixed random order so that none hides the others, rasterized in PDF and SVG.
         """
         records = self.scene.records
         if records.empty:
@@ -1017,21 +1029,26 @@ class _Drawing:
         counts = pd.Series(kinds).value_counts()
         self.info.incidents_drawn = int(ok.sum())
         if len(x) > DENSE_INCIDENTS:
-            order = np.random.default_rng(7).permutation(len(x))
-            palette = {kind: to_rgba(style.kind_color(kind)) for kind in counts.index}
-            colors = np.array([palette[k] for k in kinds[order]])
-            self.ax.scatter(
-                x[order],
-                y[order],
-                s=(1.8 * self.k) ** 2,
-                c=colors,
-                edgecolors="none",
-                linewidths=0,
-                alpha=0.6,
-                zorder=5,
-                rasterized=True,
-                gid="incidents-all",
-            )
+            # one colour per scatter keeps matplotlib on its fast marker path; the points of
+            # each kind are dealt into a few rounds drawn in turn, so that kinds mix evenly
+            rounds = np.random.default_rng(7).integers(0, _DENSE_ROUNDS, len(x))
+            names = list(counts.index)
+            for turn in range(_DENSE_ROUNDS):
+                shift = turn % len(names)
+                for kind in names[shift:] + names[:shift]:
+                    rows = (kinds == kind) & (rounds == turn)
+                    self.ax.scatter(
+                        x[rows],
+                        y[rows],
+                        s=(1.8 * self.k) ** 2,
+                        c=style.kind_color(kind),
+                        edgecolors="none",
+                        linewidths=0,
+                        alpha=0.6,
+                        zorder=5,
+                        rasterized=True,
+                        gid=f"incidents-{_safe_id(kind)}",
+                    )
         else:
             for order, kind in enumerate(reversed(counts.index)):
                 rows = kinds == kind
