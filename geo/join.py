@@ -9,6 +9,11 @@ southern zone and the national extent), but at most one version of each zone: wh
 interval spans a boundary change, the earliest version that covers the point is kept and the
 match is flagged ``spans_versions``.
 
+A violation may also name the agreements it breaches (``agreement_ids``); :func:`add_links`
+then matches it to the zones those agreements cover even where its position lies outside
+them (a delegation stopped at a checkpoint on the road into a zone). Such matches are
+flagged ``linked``; an incident is still matched at most once per zone.
+
 The work is vectorised: incidents are ordered by start once; each zone's bounding box picks
 the candidate points; each version keeps the candidates whose interval overlaps its validity
 and tests them with :func:`shapely.intersects_xy` against the prepared polygon.
@@ -96,7 +101,9 @@ class Matches:
 
     ``incident`` is the incident's row position in the joined frame; ``zone_offsets[c]`` to
     ``zone_offsets[c + 1]`` is the slice of zone code ``c``; ``max_duration[c]`` is the longest
-    incident interval in that slice (for window searches).
+    incident interval in that slice (for window searches). ``linked`` marks the matches that
+    come from the agreements an incident names rather than from its position
+    (:func:`add_links`).
     """
 
     incident: np.ndarray
@@ -107,6 +114,7 @@ class Matches:
     spans_versions: np.ndarray
     zone_offsets: np.ndarray
     max_duration: np.ndarray
+    linked: np.ndarray
 
     def __len__(self) -> int:
         return len(self.incident)
@@ -215,21 +223,123 @@ def join_incidents(incidents: pd.DataFrame, index: ZoneIndex) -> Matches:
         spans_versions=spn,
         zone_offsets=offsets,
         max_duration=max_duration,
+        linked=np.zeros(idx.size, dtype=bool),
+    )
+
+
+def add_links(
+    matches: Matches,
+    index: ZoneIndex,
+    incidents: pd.DataFrame,
+    incident: np.ndarray,
+    zone: np.ndarray,
+) -> Matches:
+    """Add matches of incidents to zones they are linked to whatever their position.
+
+    Parameters
+    ----------
+    matches
+        The spatial matches (:func:`join_incidents`) of ``incidents``.
+    index
+        The zone versions.
+    incidents
+        The incidents that were joined (``occurred`` and ``occurred_end`` are read).
+    incident, zone
+        Pairs of an incident row position and a zone code to link it to (the zones the
+        agreements it names cover).
+
+    Returns
+    -------
+    Matches
+        The matches with a row, flagged ``linked``, for each pair whose incident is not yet
+        matched to that zone and whose interval overlaps a version of the zone (the earliest
+        such version, flagged ``spans_versions`` when the interval crosses its validity).
+        Pairs for a zone that did not exist at the incident's time are dropped.
+    """
+    incident = np.asarray(incident, dtype=np.int64)
+    zone = np.asarray(zone, dtype=np.int64)
+    if incident.size == 0:
+        return matches
+    start = to_ns(incidents["occurred"])
+    end = to_ns(incidents["occurred_end"])
+    taken = set(zip(matches.incident.tolist(), matches.zone.tolist(), strict=True))
+    extra: dict[int, list[tuple[int, int, bool]]] = {}
+    for i, code in sorted(set(zip(incident.tolist(), zone.tolist(), strict=True))):
+        if (i, code) in taken:
+            continue
+        rows = np.flatnonzero(index.zone == code)
+        over = rows[(index.start[rows] < end[i]) & (index.end[rows] > start[i])]
+        if over.size == 0:
+            continue
+        v = int(over[0])
+        span = bool(start[i] < index.start[v] or end[i] > index.end[v])
+        extra.setdefault(code, []).append((i, v, span))
+    if not extra:
+        return matches
+    n_zones = len(index.zone_ids)
+    fields = ("incident", "version", "zone", "start", "end", "spans_versions", "linked")
+    out: dict[str, list[np.ndarray]] = {f: [] for f in fields}
+    offsets = np.zeros(n_zones + 1, dtype=np.int64)
+    for code in range(n_zones):
+        part = matches.of_zone(code)
+        cols = {f: getattr(matches, f)[part] for f in fields}
+        added = extra.get(code, [])
+        if added:
+            rows_i = np.array([a[0] for a in added], dtype=np.int64)
+            new = {
+                "incident": rows_i,
+                "version": np.array([a[1] for a in added], dtype=matches.version.dtype),
+                "zone": np.full(len(added), code, dtype=matches.zone.dtype),
+                "start": start[rows_i],
+                "end": end[rows_i],
+                "spans_versions": np.array([a[2] for a in added], dtype=bool),
+                "linked": np.ones(len(added), dtype=bool),
+            }
+            cols = {f: np.concatenate([cols[f], new[f]]) for f in fields}
+            order = np.argsort(cols["start"], kind="stable")
+            cols = {f: c[order] for f, c in cols.items()}
+        for f in fields:
+            out[f].append(cols[f])
+        offsets[code + 1] = offsets[code] + cols["incident"].size
+    joined = {f: np.concatenate(out[f]) for f in fields}
+    duration = joined["end"] - joined["start"]
+    max_duration = np.array(
+        [duration[offsets[c] : offsets[c + 1]].max(initial=0) for c in range(n_zones)],
+        dtype=np.int64,
+    )
+    return Matches(
+        incident=joined["incident"],
+        version=joined["version"],
+        zone=joined["zone"],
+        start=joined["start"],
+        end=joined["end"],
+        spans_versions=joined["spans_versions"],
+        zone_offsets=offsets,
+        max_duration=max_duration,
+        linked=joined["linked"],
     )
 
 
 def outside_every_zone(matches: Matches, n_incidents: int) -> np.ndarray:
-    """Boolean mask of the incidents that fell in no zone version at their time."""
+    """Boolean mask of the incidents that fell in no zone version at their time.
+
+    Only the position counts: an incident linked to a zone it lies outside is outside.
+    """
     inside = np.zeros(n_incidents, dtype=bool)
-    inside[matches.incident] = True
+    inside[matches.incident[~matches.linked]] = True
     return ~inside
 
 
 def zones_of_incidents(
-    matches: Matches, index: ZoneIndex, n_incidents: int
+    matches: Matches, index: ZoneIndex, n_incidents: int, *, linked: bool = False
 ) -> list[tuple[str, ...]]:
-    """The zone ids each incident fell in, as a list aligned with the incidents' rows."""
+    """The zone ids each incident fell in, as a list aligned with the incidents' rows.
+
+    With ``linked``, instead the zones it was only linked to (through the agreements it names)
+    while lying outside them.
+    """
     out: list[list[str]] = [[] for _ in range(n_incidents)]
-    for i, code in zip(matches.incident.tolist(), matches.zone.tolist(), strict=True):
+    keep = matches.linked if linked else ~matches.linked
+    for i, code in zip(matches.incident[keep].tolist(), matches.zone[keep].tolist(), strict=True):
         out[i].append(index.zone_ids[code])
     return [tuple(z) for z in out]

@@ -13,6 +13,11 @@ Per agreement (:func:`agreement_metrics`):
   capped at 365 days); "before" uses the zone's outline at entry into force.
 - ``longest_quiet_days``: the longest stretch of the in-force period without an incident.
 - ``by_kind`` and ``by_perpetrator``: counts of the incidents during the in-force period.
+- ``linked_violations``: of the incidents, those that count only because they name the
+  agreement (``agreement_ids``) while lying outside its zones, with their ids in ``linked``.
+
+Incidents count against an agreement when they fall in its zones while it is in force, or
+when they name it (see :func:`geo.timemodel.incident_agreements`).
 
 Per zone (:func:`zone_daily`): for each Damascus day of the zone's existence, the incidents
 that began that day and the zone's status at the end of the day.
@@ -75,7 +80,10 @@ def agreement_metrics(
             continue
         lo = int(timeline.agreements.start[pos])
         hi = int(timeline.agreements.end[pos])
-        mine = pairs[pairs["agreement_id"] == a["agreement_id"]].drop_duplicates("incident")
+        mine = pairs[pairs["agreement_id"] == a["agreement_id"]]
+        # an incident inside one of the agreement's zones is not "linked" even if it names it
+        mine = mine.sort_values(["incident", "linked"], kind="stable")
+        mine = mine.drop_duplicates("incident")
         rows.append(
             _one_agreement(timeline, a, lo, hi, mine, starts, ends, data_end, incident_mask)
         )
@@ -134,6 +142,9 @@ def _one_agreement(
     out["longest_quiet_days"] = _longest_quiet(starts[rows], lo, max(period_end, lo))
     out["by_kind"] = _counts(inc.iloc[rows]["kind"]) if rows.size else {}
     out["by_perpetrator"] = _counts(inc.iloc[rows]["alleged_perpetrator"]) if rows.size else {}
+    linked = rows[pairs["linked"].to_numpy(dtype=bool)]
+    out["linked_violations"] = int(linked.size)
+    out["linked"] = [str(v) for v in inc.iloc[np.sort(linked)]["violation_id"]]
     return out
 
 

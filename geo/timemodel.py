@@ -20,6 +20,11 @@ Agreements apply to the zones they name. An incident is matched to every zone th
 it at its own time (:mod:`geo.join`), so an incident in Eastern Ghouta also counts for the
 national extent, but the nationwide ceasefire's status is the national zone's status.
 
+A violation that names the agreements it breaches (``agreement_ids``) also counts, once, in
+every zone those agreements cover, wherever its position lies: a delegation stopped on the
+road into a zone makes that zone ``violated``. For agreements it counts against those it
+names (not against other agreements of a zone it lies outside).
+
 A :class:`Timeline` is built once for a data set (the join runs then); queries are cheap.
 """
 
@@ -34,7 +39,14 @@ import pandas as pd
 
 from geo import schema
 from geo.errors import UsageError
-from geo.join import Matches, ZoneIndex, join_incidents, to_ns, zones_of_incidents
+from geo.join import (
+    Matches,
+    ZoneIndex,
+    add_links,
+    join_incidents,
+    to_ns,
+    zones_of_incidents,
+)
 
 STATUSES = ("none", "holding", "violated", "lapsed")
 DEFAULT_WINDOW_DAYS = 7.0
@@ -116,13 +128,46 @@ def build_timeline(
     ends = [zones["valid_to"], agreements["effective_to"], incidents["occurred_end"]]
     lo = min(s.min() for s in instants if len(s) and s.notna().any())
     hi = max(s.max() for s in [*instants, *ends] if len(s) and s.notna().any())
+    matches = join_incidents(incidents, index)
+    rows, codes = _links(incidents, agreements, index)
     return Timeline(
         zones=index,
         agreements=AgreementIndex.build(agreements, index),
         incidents=incidents,
-        matches=join_incidents(incidents, index),
+        matches=add_links(matches, index, incidents, rows, codes),
         range=(pd.Timestamp(lo), pd.Timestamp(hi)),
     )
+
+
+def linked_agreements(incidents: pd.DataFrame) -> list[tuple[str, ...]]:
+    """The agreement ids each incident names (its ``agreement_ids``), aligned with its rows.
+
+    Incidents without the column (older frames, imported sets) name none.
+    """
+    if "agreement_ids" not in incidents.columns:
+        return [()] * len(incidents)
+    return [
+        tuple(schema.split_list(v)) if isinstance(v, str) else tuple(v or ())
+        for v in incidents["agreement_ids"].tolist()
+    ]
+
+
+def _links(
+    incidents: pd.DataFrame, agreements: pd.DataFrame, index: ZoneIndex
+) -> tuple[np.ndarray, np.ndarray]:
+    """(incident row, zone code) for every zone covered by an agreement an incident names."""
+    zones_of = {
+        a: z for a, z in zip(agreements["agreement_id"], agreements["zone_ids"], strict=True)
+    }
+    codes = {z: i for i, z in enumerate(index.zone_ids)}
+    rows, zones = [], []
+    for i, ids in enumerate(linked_agreements(incidents)):
+        for agreement_id in ids:
+            for zone_id in zones_of.get(agreement_id, ()):
+                if zone_id in codes:
+                    rows.append(i)
+                    zones.append(codes[zone_id])
+    return np.array(rows, dtype=np.int64), np.array(zones, dtype=np.int64)
 
 
 def as_instant(value: str | dt.datetime | dt.date | pd.Timestamp) -> pd.Timestamp:
@@ -294,60 +339,93 @@ def window_incidents(
 
     Unlike :func:`status_at`, the window is not clipped to the agreements in force: this is
     what a map shows for the period. Returns the incident rows (with a ``zone_id_matched``
-    column), most recent first.
+    column, and ``linked``: True when the incident counts for that zone only through the
+    agreements it names, its position lying outside), most recent first.
     """
     t = int(as_instant(at).value)
     lo = t - _window_ns(window_days)
     zi, m = timeline.zones, timeline.matches
     codes = [zi.code(zone_id)] if zone_id else [int(zi.zone[v]) for v in zi.valid_at(t)]
-    picked, zones = [], []
+    picked, zones, linked = [], [], []
     for code in codes:
         hits = m.in_window(code, lo, t)
         if incident_mask is not None:
             hits = hits[incident_mask[m.incident[hits]]]
         picked.append(m.incident[hits])
         zones.extend([zi.zone_ids[code]] * hits.size)
+        linked.append(m.linked[hits])
     if not picked:
-        return timeline.incidents.iloc[0:0].assign(zone_id_matched=pd.Series(dtype=str))
+        return timeline.incidents.iloc[0:0].assign(
+            zone_id_matched=pd.Series(dtype=str), linked=pd.Series(dtype=bool)
+        )
     rows = np.concatenate(picked)
-    out = timeline.incidents.iloc[rows].assign(zone_id_matched=zones)
+    out = timeline.incidents.iloc[rows].assign(zone_id_matched=zones, linked=np.concatenate(linked))
     return out.sort_values("occurred", ascending=False)
+
+
+def linked_incidents(
+    timeline: Timeline, zone_id: str, *, incident_mask: np.ndarray | None = None
+) -> pd.DataFrame:
+    """The incidents that count for a zone only through the agreements they name.
+
+    Their positions lie outside the zone (as it was at their time), but their
+    ``agreement_ids`` name an agreement that covers it. Returns their rows of
+    ``timeline.incidents``, oldest first; KeyError for an unknown zone.
+    """
+    m = timeline.matches
+    part = m.of_zone(timeline.zones.code(zone_id))
+    hits = np.arange(part.start, part.stop)[m.linked[part]]
+    if incident_mask is not None:
+        hits = hits[incident_mask[m.incident[hits]]]
+    return timeline.incidents.iloc[m.incident[hits]]
 
 
 def incident_agreements(timeline: Timeline) -> pd.DataFrame:
     """Every (incident, agreement) pair: the agreements in force where and when it happened.
 
+    An incident that names the agreements it breaches is paired with them in the zones they
+    cover even where it lies outside those zones; there it is paired with no other agreement.
+
     Returns
     -------
     pandas.DataFrame
-        ``incident`` (row position in ``timeline.incidents``), ``agreement_id``, ``zone_id``
-        and ``certain``: False when the incident's interval only partly overlaps the
-        agreement's period (an imprecise date on the day a ceasefire began, for example).
+        ``incident`` (row position in ``timeline.incidents``), ``agreement_id``, ``zone_id``,
+        ``certain`` (False when the incident's interval only partly overlaps the agreement's
+        period: an imprecise date on the day a ceasefire began, for example) and ``linked``
+        (True when the pair comes from the incident's ``agreement_ids``, its position lying
+        outside the zone).
     """
     zi, ai, m = timeline.zones, timeline.agreements, timeline.matches
     ids = ai.frame["agreement_id"].to_numpy()
+    names = linked_agreements(timeline.incidents) if m.linked.any() else []
     parts = []
     for code, agreements in enumerate(ai.by_zone):
         part = m.of_zone(code)
+        s, e = m.start[part], m.end[part]
+        incident, linked = m.incident[part], m.linked[part]
         for a in agreements:
             lo, hi = int(ai.start[a]), int(ai.end[a])
-            s, e = m.start[part], m.end[part]
             hit = (s < hi) & (e > lo)
+            if linked.any():
+                # a linked match counts only against the agreements the incident names
+                named = np.array([ids[a] in names[i] for i in incident[linked].tolist()])
+                hit[np.flatnonzero(linked)[~named]] = False
             if not hit.any():
                 continue
             rows = np.flatnonzero(hit)
             parts.append(
                 pd.DataFrame(
                     {
-                        "incident": m.incident[part][rows],
+                        "incident": incident[rows],
                         "agreement_id": ids[a],
                         "zone_id": zi.zone_ids[code],
                         "certain": (s[rows] >= lo) & (e[rows] <= hi),
+                        "linked": linked[rows],
                     }
                 )
             )
     if not parts:
-        return pd.DataFrame(columns=["incident", "agreement_id", "zone_id", "certain"])
+        return pd.DataFrame(columns=["incident", "agreement_id", "zone_id", "certain", "linked"])
     return pd.concat(parts, ignore_index=True)
 
 
@@ -355,7 +433,9 @@ def annotate_incidents(timeline: Timeline) -> gpd.GeoDataFrame:
     """The incidents with what the join found, for tables and exports.
 
     Adds ``zones`` (zone ids, a tuple), ``outside_zones`` (True when the incident fell in no
-    zone at its time: kept, and marked), ``agreements`` (ids in force there and then),
+    zone at its time: kept, and marked), ``linked_zones`` (text, ids joined by ``;``: zones
+    it counts for only through the agreements it names, lying outside them), ``agreements``
+    (ids in force there and then, and those it names that were in force then),
     ``imprecise_location`` (town, district, governorate or country precision),
     ``imprecise_date`` (an interval longer than a day) and ``spans_versions``.
     """
@@ -374,6 +454,7 @@ def annotate_incidents(timeline: Timeline) -> gpd.GeoDataFrame:
     return inc.assign(
         zones=zones,
         outside_zones=[not z for z in zones],
+        linked_zones=[";".join(z) for z in zones_of_incidents(m, timeline.zones, n, linked=True)],
         agreements=[tuple(a) for a in agreements],
         imprecise_location=inc["location_precision"].ne("exact").to_numpy(),
         imprecise_date=duration > _NS_PER_DAY,

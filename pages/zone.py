@@ -7,6 +7,7 @@ from geo import schema
 from geo.charts import zone_timeline_chart
 from geo.metrics import agreement_metrics, zone_daily
 from geo.render import md_escape, outline_history_map
+from geo.timemodel import linked_incidents
 from geo.view import page_zone, select, with_changes
 from ui import controls, data, state
 from ui.snapshot import snapshot_control
@@ -79,6 +80,12 @@ st.dataframe(
     hide_index=True,
     width="stretch",
 )
+for _, v in linked_incidents(shown, zone_id, incident_mask=mask).iterrows():
+    st.markdown(
+        f"Linked incident outside the zone: {schema.format_local(v['occurred'], False)}, "
+        f"{md_escape(v['kind'])} at {md_escape(v['place'])} ({md_escape(v['violation_id'])}), "
+        f"breach of {md_escape(v['agreement_ids'].replace(';', ', '))}"
+    )
 
 st.subheader("Timeline")
 daily = zone_daily(shown, zone_id, window_days=view.window, incident_mask=mask)

@@ -118,3 +118,42 @@ def test_zone_daily_series(tmp_path):
 def test_zone_daily_unknown_zone(bundled):
     with pytest.raises(KeyError, match="unknown zone 'atlantis'"):
         zone_daily(bundled, "atlantis")
+
+
+def test_linked_violation_outside_the_zone_counts_against_its_agreement(tmp_path):
+    road = (33.74, 36.60)  # outside the zone's outline
+    timeline = make_folder(
+        tmp_path,
+        [
+            agreement_row("truce", "2017-03-01", "2017-03-31"),
+            agreement_row("bystander", "2017-03-01", "2017-03-31"),
+        ],
+        [
+            dict(violation_row("v-road", "2017-03-02", where=road), agreement_ids="truce"),
+            violation_row("v-in", "2017-03-05"),
+            dict(violation_row("v-in-named", "2017-03-06"), agreement_ids="truce"),
+        ],
+    )
+    row = one(timeline, "truce")
+    assert row["violations"] == 3 and row["first_violation"] == "v-road"
+    assert (row["hours_to_first_violation"], row["hours_to_first_violation_max"]) == (24, 48)
+    # only the incident outside the zone is "linked"; the one inside that names it is not
+    assert row["linked_violations"] == 1 and row["linked"] == ["v-road"]
+    other = one(timeline, "bystander")  # same zone, not named: the road incident is not its
+    assert other["violations"] == 2 and other["linked_violations"] == 0
+    series = zone_daily(timeline, "ghouta").set_index("date")
+    assert series.loc[dt.date(2017, 3, 2), ["incidents", "status"]].tolist() == [1, "violated"]
+
+
+def test_metrics_command_names_linked_violations(tmp_path, capsys):
+    from geo.cli import main
+
+    road = (33.74, 36.60)
+    make_folder(
+        tmp_path,
+        [agreement_row("truce", "2017-03-01", "2017-03-31")],
+        [dict(violation_row("v-road", "2017-03-02", where=road), agreement_ids="truce")],
+    )
+    assert main(["metrics", "--data", str(tmp_path / "data"), "--agreement", "truce"]) == 0
+    out = capsys.readouterr().out
+    assert "first violation v-road" in out and "1 linked" in out and "v-road" in out

@@ -298,3 +298,24 @@ def test_country_labels_from_the_data_file_are_escaped(tmp_path, monkeypatch):
     assert XSS not in html and "alert(2)</script>" not in html
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
     assert "&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in html
+
+
+def test_zone_popup_lists_a_linked_incident_outside_the_zone_escaped(tmp_path):
+    from geo.render import zone_popup
+    from tests.test_timemodel import agreement_row, make_folder, violation_row
+
+    road = dict(
+        violation_row("v-road", "2017-03-10", where=(33.74, 36.60), kind="obstruction"),
+        agreement_ids="truce",
+        place=XSS,
+    )
+    linked = make_folder(tmp_path, [agreement_row("truce", "2017-03-01")], [road])
+    status = status_at(linked, "2017-03-11").set_index("zone_id", drop=False).loc["ghouta"]
+    assert status["status"] == "violated"
+    incidents = window_incidents(linked, "2017-03-11", zone_id="ghouta")
+    version = linked.zones.versions.set_index("version_id", drop=False).loc[status["version_id"]]
+    agreements = linked.agreements.frame.set_index("agreement_id", drop=False)
+    html = zone_popup(version, status, agreements.loc[["truce"]], incidents)
+    assert "Incidents in the window (1)" in html and "obstruction" in html
+    assert "outside the zone, at &lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+    assert "breach of truce" in html and "<img src=x" not in html

@@ -15,6 +15,7 @@ from geo.timemodel import (
     as_instant,
     build_timeline,
     incident_agreements,
+    linked_incidents,
     status_at,
     window_incidents,
 )
@@ -329,3 +330,91 @@ def test_join_agrees_with_geopandas_sjoin_on_bundled_data():
         for i, v in zip(joined.index[overlap], joined.loc[overlap, "version_id"], strict=True)
     }
     assert ours == theirs
+
+
+# --- violations linked to the agreements they breach (agreement_ids) -------------------------
+
+ROAD = (33.74, 36.60)  # a checkpoint on the road into the zone: outside both outlines
+
+
+@pytest.fixture
+def linked(tmp_path):
+    """A truce in 'ghouta' from 1 March 2017 and a second zone 'other' with its own truce;
+    a violation at ROAD (outside every zone) on 10 March naming the ghouta truce, and one
+    on 12 March inside ghouta that also names it."""
+    other = [[36.70, 33.70], [36.80, 33.70], [36.80, 33.80], [36.70, 33.80], [36.70, 33.70]]
+    zones = [
+        zone_feature(ring=BIG, zone_id="ghouta", valid_from="2017-01-01", valid_to="2018-01-01"),
+        zone_feature(ring=SMALL, zone_id="ghouta", valid_from="2018-01-01", valid_to=""),
+        zone_feature(ring=other, zone_id="other", valid_from="2017-01-01", valid_to=""),
+    ]
+    road = dict(violation_row("v-road", "2017-03-10", where=ROAD), agreement_ids="truce")
+    inside = dict(violation_row("v-in", "2017-03-12"), agreement_ids="truce")
+    return make_folder(
+        tmp_path,
+        [
+            agreement_row("truce", "2017-03-01"),
+            agreement_row("other-truce", "2017-03-01", zone="other"),
+            agreement_row("ghouta-second", "2017-03-01"),
+        ],
+        [road, inside],
+        zones=zones,
+    )
+
+
+def test_linked_violation_outside_the_zone_makes_its_zone_violated(linked):
+    row = status(linked, "2017-03-11")
+    assert row["status"] == "violated" and row["violations"] == 1
+    # without the link the same point is in no zone: the zone would be holding
+    spatial = join_incidents(linked.incidents, linked.zones)
+    assert outside_every_zone(spatial, 2).tolist() == [True, False]
+    other = status_at(linked, "2017-03-11").set_index("zone_id").loc["other"]
+    assert other["status"] == "holding"  # the link names only the ghouta truce
+
+
+def test_linked_violation_inside_the_zone_is_counted_once(linked):
+    row = status(linked, "2017-03-13")
+    assert row["violations"] == 2  # v-road and v-in, each once
+    assert int(np.count_nonzero(linked.matches.incident == 1)) == 1
+    assert linked.matches.linked.tolist().count(True) == 1
+
+
+def test_linked_violation_counts_against_the_named_agreement_only(linked):
+    pairs = incident_agreements(linked)
+    road = pairs[pairs["incident"] == 0]
+    assert road["agreement_id"].tolist() == ["truce"] and road["linked"].all()
+    inside = pairs[pairs["incident"] == 1]
+    assert sorted(inside["agreement_id"]) == ["ghouta-second", "truce"]
+    assert not inside["linked"].any()
+
+
+def test_linked_violation_is_listed_with_its_zone_and_stays_outside(linked):
+    window = window_incidents(linked, "2017-03-11", zone_id="ghouta")
+    assert window["violation_id"].tolist() == ["v-road"] and window["linked"].tolist() == [True]
+    notes = annotate_incidents(linked).set_index("violation_id")
+    assert notes.loc["v-road", "outside_zones"] and notes.loc["v-road", "zones"] == ()
+    assert notes.loc["v-road", "linked_zones"] == "ghouta"
+    assert notes.loc["v-road", "agreements"] == ("truce",)
+    assert notes.loc["v-in", "linked_zones"] == ""
+
+
+def test_linked_incidents_of_a_zone(linked):
+    assert linked_incidents(linked, "ghouta")["violation_id"].tolist() == ["v-road"]
+    assert linked_incidents(linked, "other").empty
+    mask = np.array([False, True])
+    assert linked_incidents(linked, "ghouta", incident_mask=mask).empty
+
+
+def test_link_to_a_zone_that_did_not_exist_then_is_dropped(tmp_path):
+    zones = [
+        zone_feature(ring=BIG, zone_id="ghouta", valid_from="2017-01-01", valid_to=""),
+        zone_feature(ring=SMALL, zone_id="later", valid_from="2018-01-01", valid_to=""),
+    ]
+    row = dict(violation_row("v-road", "2017-03-10", where=ROAD), agreement_ids="late")
+    timeline = make_folder(
+        tmp_path,
+        [agreement_row("late", "2018-01-01", zone="later")],
+        [row],
+        zones=zones,
+    )
+    assert len(timeline.matches) == 0

@@ -104,6 +104,11 @@ def _describe_metrics(r: dict) -> str:
         f"({r['comparison_days']:g} days compared); longest quiet period "
         f"{r['longest_quiet_days']:g} days"
     )
+    if r["linked_violations"]:
+        lines.append(
+            f"  of which {r['linked_violations']} linked (naming the agreement, outside its "
+            f"zones): {', '.join(r['linked'])}"
+        )
     if r["by_kind"]:
         kinds = ", ".join(f"{k} {v}" for k, v in r["by_kind"].items())
         who = ", ".join(f"{k} {v}" for k, v in r["by_perpetrator"].items())

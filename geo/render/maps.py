@@ -73,7 +73,12 @@ def _local_day(ts: pd.Timestamp | None, precision: str = "day") -> str:
 def zone_popup(
     version: pd.Series, status: pd.Series, agreements: pd.DataFrame, incidents: pd.DataFrame
 ) -> str:
-    """Escaped HTML for a zone's popup: names, status, agreements in force, recent incidents."""
+    """Escaped HTML for a zone's popup: names, status, agreements in force, recent incidents.
+
+    Incidents that count for the zone only because they name one of its agreements
+    (``linked``, from :func:`geo.timemodel.window_incidents`) are listed with their place and
+    the agreements they name, marked as outside the zone.
+    """
     color = STATUS_COLORS[status["status"]]
     rows = [
         f'<div class="dz-popup" data-zone="{esc(version["zone_id"])}">',
@@ -100,9 +105,16 @@ def zone_popup(
         total = len(incidents)
         rows.append(f"<b>Incidents in the window ({total})</b><ul>")
         for _, v in incidents.head(POPUP_INCIDENTS).iterrows():
+            linked = ""
+            if bool(v.get("linked", False)):
+                names = str(v.get("agreement_ids", "") or "").replace(";", ", ")
+                linked = (
+                    f' <small class="dz-linked">(outside the zone, at {esc(v["place"])}; '
+                    f"breach of {esc(names)})</small>"
+                )
             rows.append(
                 f"<li>{_local_day(v['occurred'], v['date_precision'])}: {esc(v['kind'])}, "
-                f"{esc(v['alleged_perpetrator'])} <small>[{esc(v['dataset'])}] "
+                f"{esc(v['alleged_perpetrator'])}{linked} <small>[{esc(v['dataset'])}] "
                 f"{source_links(v['source'], 1)}</small></li>"
             )
         if total > POPUP_INCIDENTS:
