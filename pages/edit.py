@@ -4,7 +4,6 @@ Listed only when the server runs with ``dezmap serve --edit``; the save checks t
 """
 
 import geopandas as gpd
-import pandas as pd
 import streamlit as st
 
 from geo.edit import list_backups
@@ -134,8 +133,8 @@ with fields_area:
             st.text_area("Notes", key="ed.w.notes", height=68)
 
 # --- the map and the live check --------------------------------------------------------------
-result = edit.preview(loaded, edit.fields(), edit.geometry(), _incidents())
-added, removed = edit.preview_areas(result.summary)
+# the map first, with the added and removed areas: the rest of the check follows beside it
+added, removed = edit.outline_changes(edit.base(), edit.geometry())
 bounds = edit.outline_bounds(edit.geometry(), edit.base()) or tuple(frame.total_bounds)
 left, right = st.columns([3, 2])
 with left:
@@ -159,6 +158,7 @@ with left:
     u.button("Undo last step", on_click=edit.undo, disabled=not edit.can_undo(), key="ed.w.undo")
     d.button("Discard the edit", on_click=edit.discard, disabled=not edit.dirty(), key="ed.w.drop")
 
+result = edit.preview(loaded, edit.fields(), edit.geometry(), _incidents())
 with right:
     st.subheader("Check")
     if result.errors:
@@ -228,10 +228,13 @@ with st.expander("Restore a previous save"):
     if not backups:
         st.caption("No backups yet: each save keeps the file it replaces.")
     else:
-        table = pd.DataFrame(
-            [(b.name, b.taken.strftime("%Y-%m-%d %H:%M:%S UTC"), b.size) for b in backups],
-            columns=["backup", "taken", "bytes"],
+        taken = {b.name: b for b in backups}
+        st.selectbox(
+            "Backup (newest first: the file as it was before the last save)",
+            list(taken),
+            format_func=lambda n: (
+                f"{taken[n].taken:%Y-%m-%d %H:%M:%S} UTC, {taken[n].size:,} bytes ({n})"
+            ),
+            key="ed.w.backup",
         )
-        st.selectbox("Backup", table["backup"], key="ed.w.backup")
-        st.dataframe(table, hide_index=True, width="stretch")
         st.button("Restore this backup", on_click=edit.restore_clicked, key="ed.w.restore")

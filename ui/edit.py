@@ -564,10 +564,10 @@ class Preview:
 def preview(loaded: Loaded, fields: Fields, outline: dict | None, incidents: Any) -> Preview:
     """Apply the edit to the loaded zones, validate the result and summarise the change.
 
-    The checks are :mod:`geo.validate`'s in memory, the very rules of a zones file and of
-    the folder's agreements and violations, with problems placed by zone, version, part, ring
-    and vertex. (The save checks the text it writes once more, with the same rules.) Warnings
-    the file already had before the edit are left out.
+    The checks are :mod:`geo.validate`'s in memory, the very rules of a zones file and of the
+    violations that name the zone, with problems placed by zone, version, part, ring and
+    vertex. (The save checks the whole folder once more, with the same rules.) Warnings the
+    zone already had before the edit are left out.
 
     Parameters
     ----------
@@ -606,17 +606,21 @@ def preview(loaded: Loaded, fields: Fields, outline: dict | None, incidents: Any
     except DezmapError as exc:
         out.problems.append(_problem(str(exc)))
         return out
-    # 3. every version in memory, with the folder's agreements and violations
-    agreements, violations = _records(loaded.path.parent)
+    # 3. the zone's versions in memory, with the violations that name it: the rules between
+    #    versions hold within a zone, and an edit of one zone cannot break another's records
+    #    (the save checks the whole folder again)
+    zone = out.zone_id or ""
     source = f"{loaded.path.name} (unsaved edit)"
     try:
         report = check_zone_frame(
-            out.candidate, agreements=agreements, violations=violations, source=source
+            out.candidate[out.candidate["zone_id"] == zone],
+            violations=_violations_of(loaded.path.parent, zone),
+            source=source,
         )
     except DezmapError as exc:
         out.problems.append(_problem(str(exc)))
         return out
-    known = _known_warnings(loaded, source)
+    known = _known_warnings(loaded, zone, source)
     out.problems.extend(
         p for p in report if p.severity == "error" or (p.code, p.message) not in known
     )
@@ -632,46 +636,48 @@ def preview(loaded: Loaded, fields: Fields, outline: dict | None, incidents: Any
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _records_cached(folder: str, fingerprint: tuple) -> tuple[Any, Any]:
-    from geo.config import AGREEMENTS_FILE, VIOLATIONS_FILE
+def _violations_cached(folder: str, fingerprint: tuple) -> gpd.GeoDataFrame | None:
+    from geo.config import VIOLATIONS_FILE
     from geo.errors import DataError
-    from geo.io import read_agreements, read_violations
+    from geo.io import read_violations
 
-    base = Path(folder)
     try:
-        agreements = read_agreements(base / AGREEMENTS_FILE)
+        return read_violations(Path(folder) / VIOLATIONS_FILE)
     except DataError:
-        agreements = None
-    try:
-        violations = read_violations(base / VIOLATIONS_FILE)
-    except DataError:
-        violations = None
-    return agreements, violations
+        return None
 
 
-def _records(folder: Path) -> tuple[Any, Any]:
-    """The folder's agreements and violations (None for a file that cannot be read)."""
-    from geo.config import AGREEMENTS_FILE, VIOLATIONS_FILE
+def _violations_of(folder: Path, zone_id: str) -> gpd.GeoDataFrame | None:
+    """The folder's violations that name ``zone_id`` (None when the file cannot be read)."""
+    from geo.config import VIOLATIONS_FILE
 
-    files = [folder / AGREEMENTS_FILE, folder / VIOLATIONS_FILE]
-    fingerprint = tuple(
-        (str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.is_file()
-    )
-    return _records_cached(str(folder), fingerprint)
+    path = folder / VIOLATIONS_FILE
+    if not path.is_file():
+        return None
+    stat = path.stat()
+    violations = _violations_cached(str(folder), (stat.st_mtime_ns, stat.st_size))
+    if violations is None:
+        return None
+    return violations[violations["zone_id"] == zone_id]
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _baseline(path: str, sha256: str, source: str, _frame: gpd.GeoDataFrame) -> frozenset:
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _baseline(
+    path: str, sha256: str, zone_id: str, source: str, _frame: gpd.GeoDataFrame
+) -> frozenset:
     from geo.validate import check_zone_frame
 
-    agreements, violations = _records(Path(path).parent)
-    report = check_zone_frame(_frame, agreements=agreements, violations=violations, source=source)
+    rows = _frame[_frame["zone_id"] == zone_id]
+    if rows.empty:
+        return frozenset()
+    violations = _violations_of(Path(path).parent, zone_id)
+    report = check_zone_frame(rows, violations=violations, source=source)
     return frozenset((p.code, p.message) for p in report.warnings)
 
 
-def _known_warnings(loaded: Loaded, source: str) -> frozenset:
-    """The warnings the file as loaded already has (the edit did not cause them)."""
-    return _baseline(str(loaded.path), loaded.sha256, source, loaded.frame)
+def _known_warnings(loaded: Loaded, zone_id: str, source: str) -> frozenset:
+    """The warnings the zone already had in the file as loaded (the edit did not cause them)."""
+    return _baseline(str(loaded.path), loaded.sha256, zone_id, source, loaded.frame)
 
 
 def _problem(message: str, severity: str = "error") -> Problem:
@@ -820,21 +826,29 @@ def _with_attributes(
     return versions.set_zone_attributes(out, zone_id, **changes)
 
 
-def preview_areas(summary: Any) -> tuple[dict | None, dict | None]:
-    """The added and removed areas of a change summary as GeoJSON, for the map."""
-    if summary is None:
-        return None, None
-    import shapely
+def outline_changes(before: dict | None, after: dict | None) -> tuple[dict | None, dict | None]:
+    """What the edited outline adds to the one it started from, and what it takes away.
 
-    added, removed = [], []
-    for change in summary.versions:
-        added.append(change.added)
-        removed.append(change.removed)
-    gained = shapely.union_all([g for g in added if g is not None]) if added else None
-    lost = shapely.union_all([g for g in removed if g is not None]) if removed else None
-    return _rounded(gained, 6) if gained is not None else None, (
-        _rounded(lost, 6) if lost is not None else None
-    )
+    Both as GeoJSON (None when empty), for the map: the same areas as the change summary's
+    (new minus old, old minus new), but computed at once from the two outlines, so that the
+    map can show them before the rest of the check is done. (None, None) when either outline
+    is not a valid polygon: the check says why.
+    """
+    import shapely
+    from shapely.geometry import shape
+
+    try:
+        new = shape(after) if after else None
+        old = shape(before) if before else None
+    except Exception:  # noqa: BLE001 - any unreadable outline: the check reports it
+        return None, None
+    if (new is not None and not new.is_valid) or (old is not None and not old.is_valid):
+        return None, None
+    if new is None:
+        return None, _rounded(old, 6) if old is not None else None
+    if old is None:
+        return _rounded(new, 6), None
+    return _rounded(shapely.difference(new, old), 6), _rounded(shapely.difference(old, new), 6)
 
 
 def parts(outline: dict | None) -> list[dict]:
