@@ -513,3 +513,35 @@ def test_pre_commit_hooks(tmp_path, capsys, monkeypatch):
     code, out, _ = _run(capsys, *argv)
     assert code == 1 and "data/zones.geojson:feature 0 (zone_id=ghouta-u)" in out
     assert _run_hook(capsys, hooks["dezmap-validate-data"], staged) == 1
+
+
+# --- documentation ---------------------------------------------------------------------------
+
+
+def _zones_actions():
+    import argparse
+
+    from geo.cli import build_parser
+
+    parser = build_parser()
+    top = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    zones = top.choices["zones"]
+    sub = next(a for a in zones._actions if isinstance(a, argparse._SubParsersAction))
+    return sub.choices
+
+
+def test_every_zones_action_and_option_is_documented():
+    guide = (ROOT / "docs" / "editing.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    actions = _zones_actions()
+    assert set(actions) == {"add-version", "import", "export", "diff"}
+    for name, parser in actions.items():
+        assert f"`dezmap zones {name} " in readme, name
+        assert f"`dezmap zones {name} " in guide, name
+        for action in parser._actions:
+            for option in action.option_strings:
+                if option in ("-h", "--help"):
+                    continue
+                assert option in guide, f"{name} {option} is not in docs/editing.md"
+            for choice in action.choices or ():
+                assert choice in guide, f"{name}: choice {choice} is not in docs/editing.md"

@@ -69,7 +69,6 @@ KML_NOISE = frozenset(
         "styleurl",
     }
 )
-_KML_DRIVERS = ("KML", "LIBKML")
 #: Names that other tools (and the 10-character limit of shapefiles) give zone properties.
 _ALIASES = {
     "bnd_source": "boundary_source",
@@ -238,10 +237,14 @@ def read_gis(
     source = str(path)
     if not _is_virtual(source) and not Path(source).exists():
         raise UsageError(f"no such file: {shown}")
-    chosen, n_layers = _choose_layer(source, shown, layer)
+    suffix = Path(source.split("!")[-1]).suffix.lower()
+    if layer is None and suffix in (".geojson", ".json"):
+        # one layer by definition; listing it would parse the whole file once more
+        chosen, n_layers = None, 1
+    else:
+        chosen, n_layers = _choose_layer(source, shown, layer)
     where = f"{shown} (layer {chosen})" if n_layers > 1 else shown
     try:
-        info = pyogrio.read_info(source, layer=chosen)
         raw = pyogrio.read_dataframe(source, layer=chosen, fid_as_index=True)
     except CRSError as exc:
         raise ImportFileError(
@@ -256,10 +259,10 @@ def read_gis(
         raise _open_error(where, exc) from None
     if len(raw) == 0:
         raise ImportFileError(f"{where}: has no features; export the layer with its polygons")
-    driver = str(info.get("driver") or "")
+    is_kml = suffix in (".kml", ".kmz")
     frame = _reproject(raw, where, source)
     columns = [c for c in frame.columns if c != frame.geometry.name]
-    if driver in _KML_DRIVERS:
+    if is_kml:
         noise = [c for c in columns if c.lower() in KML_NOISE]
     else:
         noise = []
@@ -278,7 +281,7 @@ def read_gis(
         found = _field([c for c in columns if c not in mapping], None, prop, prop, where)
         if found is not None:
             mapping[found] = prop
-    if driver in _KML_DRIVERS:
+    if is_kml:
         for kml, prop in (("begin", "valid_from"), ("end", "valid_to")):
             if prop not in mapping.values() and kml in columns and frame[kml].notna().any():
                 mapping[kml] = prop
