@@ -489,6 +489,12 @@ def test_extent_covers_the_view_and_the_locator_marks_it(english, timeline):
     assert mark.get_bbox().bounds == pytest.approx((ex0, ey0, ex1 - ex0, ey1 - ey0))
 
 
+def test_a_far_away_extent_still_renders(timeline):
+    fig = render(scene_of(timeline, ALL_ZONES), bbox=(2.0, 48.0, 3.0, 49.0))
+    info = snapshot_info(fig)
+    assert not info.zone_labels and info.countries == ["France"]
+
+
 def test_bbox_argument_sets_the_extent(timeline):
     scene = scene_of(timeline, ALL_ZONES)
     fig = render(scene, bbox=(36.0, 33.2, 36.8, 33.8))
@@ -610,6 +616,8 @@ def test_bad_arguments_are_usage_errors_naming_the_argument(english, timeline):
         render(scene, bbox=(36.0, 33.0, 35.0))
     with pytest.raises(UsageError, match="--bbox"):
         render(scene, bbox=(37.0, 33.0, 36.0, 34.0))
+    with pytest.raises(UsageError, match="--bbox: .* too large for a snapshot map"):
+        render(scene, bbox=(-179.0, -80.0, 179.0, 80.0))
     with pytest.raises(UsageError, match="page: .*page_size"):
         render_static(scene, page="a4")
     with pytest.raises(UsageError, match="--format: 'gif'.*png, pdf or svg"):

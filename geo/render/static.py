@@ -84,6 +84,8 @@ PX_RANGE = (200, 8000)
 MIN_PAGE_IN = (4.0, 3.0)
 #: The longest a page may be for its width (a 16:9 slide is 1.8).
 MAX_PAGE_RATIO = 4.0
+#: The widest extent a snapshot map shows, degrees (the projection is true near its centre).
+MAX_SPAN_DEG = 30.0
 #: Above this many incidents, markers are small, without edge, and rasterized in PDF and SVG.
 DENSE_INCIDENTS = 2000
 _DENSE_ROUNDS = 8
@@ -309,7 +311,7 @@ def render_static(
     """
     check_page(page)
     w.check_lang(lang)
-    extent = _check_bbox(bbox) if bbox is not None else tuple(float(v) for v in scene.extent())
+    extent = _check_bbox(bbox if bbox is not None else scene.extent())
     if generated is None:
         generated = dt.datetime.now(dt.UTC)
     elif generated.tzinfo is None:
@@ -375,6 +377,12 @@ def _check_bbox(bbox: Bounds) -> Bounds:
         raise UsageError(
             f"--bbox: {bbox!r} needs min < max, longitudes in -180..180 and latitudes in -90..90"
         )
+    if x1 - x0 > MAX_SPAN_DEG or y1 - y0 > MAX_SPAN_DEG or max(abs(y0), abs(y1)) > 80:
+        raise UsageError(
+            f"--bbox: {bbox!r} is too large for a snapshot map (at most {MAX_SPAN_DEG:g} "
+            "degrees a side, latitudes within 80 degrees); give the region to show, "
+            "e.g. 35.5,32.3,42.4,37.4"
+        )
     return (x0, y0, x1, y1)
 
 
@@ -430,6 +438,17 @@ def _path(geometry) -> MplPath | None:
     if not vertices:
         return None
     return MplPath(np.concatenate(vertices), np.concatenate(codes))
+
+
+def _clip(geometry, box):
+    """The part of ``geometry`` inside ``box``; an invalid geometry is repaired first."""
+    try:
+        return geometry.intersection(box)
+    except shapely.errors.GEOSException:
+        try:
+            return shapely.make_valid(geometry).intersection(box)
+        except shapely.errors.GEOSException:
+            return shapely.Polygon()
 
 
 def _label_point(geometry, tolerance: float):
@@ -1203,7 +1222,7 @@ class _Drawing:
         tolerance = self.metres_per_px * 2
         labels = []
         for zone_id, status, geometry in zones:
-            visible = geometry.intersection(self.view_box)
+            visible = _clip(geometry, self.view_box)
             if visible.is_empty or visible.area <= 0:
                 continue
             national = zone_id == NATIONWIDE
@@ -1366,7 +1385,7 @@ class _Drawing:
         ):
             if code == context.SYRIA and (labelled_national or width_km < 400):
                 continue
-            visible = geometry.intersection(self.view_box)
+            visible = _clip(geometry, self.view_box)
             if visible.is_empty or visible.area < 0.02 * view_area:
                 continue
             anchor = _label_point(visible, self.metres_per_px * 3)
