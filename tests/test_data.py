@@ -230,3 +230,149 @@ def test_seed_violations(dataset):
     delegation = v.loc["v-20170801-qutayfah"]
     assert delegation["kind"] == "obstruction" and delegation["date_precision"] == "month"
     assert "Russian delegation" in delegation["summary"]
+
+
+# --- corrections from the source audit (issue 9, part 2) ---------------------------------------
+
+
+def violation(ds, violation_id):
+    rows = ds.violations[ds.violations["violation_id"] == violation_id]
+    assert len(rows) == 1, violation_id
+    return rows.iloc[0]
+
+
+def local_day(ts):
+    return ts.tz_convert(schema.DAMASCUS).date()
+
+
+def test_geneva_arrangement_signed_on_9_september_as_pa_x_says(dataset):
+    a = agreement(dataset, "us-russia-geneva-ceasefire-2016-09")
+    assert local_day(a["signed"]) == dt.date(2016, 9, 9) and "PA-X 2091" in a["source"]
+
+
+def test_amman_memorandum_signed_8_november_announced_11_november(dataset):
+    a = agreement(dataset, "amman-memorandum-southwest-2017-11")
+    assert local_day(a["signed"]) == dt.date(2017, 11, 8)
+    assert local_day(a["effective_from"]) == dt.date(2017, 11, 8)
+    assert "8 Nov" in a["terms"] and "11 Nov" in a["terms"]
+
+
+@pytest.mark.parametrize(
+    "agreement_id,instant",
+    [
+        # "00:01" announced in Turkish / Moscow time (UTC+3): 23:01 the day before in Damascus
+        ("idlib-ceasefire-2020-01", "2020-01-11T23:01+02:00"),
+        ("moscow-additional-protocol-2020", "2020-03-05T23:01+02:00"),
+    ],
+)
+def test_idlib_ceasefires_start_at_the_instant_meant(dataset, agreement_id, instant):
+    a = agreement(dataset, agreement_id)
+    assert a["effective_from"] == utc(instant) and a["date_precision"] == "minute"
+    assert "UTC+3" in a["terms"]
+
+
+def test_nationwide_ceasefire_terms_say_who_claimed_the_exclusions(dataset):
+    terms = agreement(dataset, "nationwide-ceasefire-2016-12")["terms"]
+    assert "army said" in terms and "opposition" in terms and "no exceptions" in terms
+
+
+def test_saraya_crossing_barred_on_sunday_15_august_2021(dataset):
+    v = violation(dataset, "v-20210814-saraya-crossing")
+    assert local_day(v["occurred"]) == dt.date(2021, 8, 15) and v["date_precision"] == "day"
+    assert v["agreement_ids"] == "daraa-al-balad-truce-2021-08"
+
+
+def test_blocked_delegation_keeps_what_zaman_al_wasl_reports_and_is_linked(dataset):
+    v = violation(dataset, "v-20170801-qutayfah")
+    assert "zamanalwsl.net/news/article/81187" in v["source"]  # names al-Qutayfah
+    assert "Qutayfah" in v["place"] and v["zone_id"] == ""
+    assert "east-qalamoun-trial-ceasefire-2017-07" in v["agreement_ids"].split(";")
+    # its position lies outside East Qalamoun, yet the link makes the zone violated
+    zone = at(dataset, "east-qalamoun", "2017-08-15")
+    assert not shapely.covers(zone.geometry, Point(v["lon"], v["lat"]))
+    from geo.timemodel import build_timeline, status_at
+
+    timeline = build_timeline(dataset.zones, dataset.agreements, dataset.violations)
+    table = status_at(timeline, "2017-09-01", window_days=31).set_index("zone_id")
+    assert table.loc["east-qalamoun", "status"] == "violated"
+
+
+def test_maarat_al_numan_market_toll_is_the_best_supported_figure(dataset):
+    v = violation(dataset, "v-20190722-maarat-an-numan")
+    assert v["casualties"] == 38 and "UCDP GED 303399" in v["source"]
+    assert "17" in v["summary"] and "25-42" in v["summary"]
+
+
+def test_daraa_al_balad_29_july_2021_gives_both_counts(dataset):
+    v = violation(dataset, "v-20210729-daraa-al-balad")
+    assert v["casualties"] == 4 and "15" in v["summary"]
+
+
+def test_national_extent_ends_with_the_fall_of_damascus(dataset):
+    (end,) = versions(dataset, "syria-nationwide")["valid_to"]
+    assert local_day(end) == dt.date(2024, 12, 8)
+
+
+# Towns by OCHA P-code that each boundary version must contain, and must leave out.
+VERSION_TOWNS = {
+    ("eastern-ghouta", "2017-05-06"): (
+        ["C2338", "C2342", "C2321", "C2320", "C2315", "C2319", "C2314"],
+        ["C2348"],  # al-Otaybah (OCHA: Otayba), government-held since April 2013
+    ),
+    ("southern", "2017-05-06"): (["C6317", "C6124", "C6111", "C6268"], ["C5993"]),
+    ("southern", "2018-06-26"): (["C6317", "C6124", "C6111"], ["C5993"]),
+    ("southern", "2018-07-06"): (["C6317", "C6124", "C6111"], ["C5993"]),
+    ("idlib", "2019-05-09"): (["C3871", "C3985", "C3987", "C3463", "C3029"], []),
+    # Khan Shaykhun fell on 21 Aug 2019; the encircled northern Hama pocket held to 23 Aug
+    ("idlib", "2019-08-21"): (
+        ["C3871", "C3985", "C3916", "C3463", "C3458", "C3029", "C3034", "C3464"],
+        ["C3987"],
+    ),
+    ("idlib", "2019-08-23"): (["C3871", "C3985", "C3916", "C3977"], ["C3463", "C3029", "C3987"]),
+    # December 2019: Jarjanaz, Tah, Tahtaya, Um Jalal, Sarman, Abu Makki lost
+    ("idlib", "2019-12-24"): (
+        ["C3871", "C3985", "C3974", "C3980", "C3916"],
+        ["C3977", "C4099", "C4103", "C4095", "C3972", "C3973"],
+    ),
+    ("idlib", "2020-01-29"): (["C3871", "C3916", "C4068", "C1130"], ["C3985"]),
+    ("idlib", "2020-02-06"): (["C3871", "C4068", "C1130", "C1170"], ["C3916"]),
+    ("idlib", "2020-02-16"): (["C3871", "C4068", "C3953"], ["C3916", "C1130", "C1134", "C1170"]),
+    ("idlib", "2020-02-25"): (["C3871", "C4278", "C4199", "C3953"], ["C4068", "C3916"]),
+    ("idlib", "2020-03-06"): (["C3871", "C4278", "C4199", "C1022", "C4121"], ["C4068"]),
+}
+
+
+def ocha_places():
+    import json
+
+    root = needs_realdata()
+    path = root / "places" / "ocha2015_syr_admin4_pplp_points_utf8_cleaned.geojson"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    return {
+        f["properties"]["PCODE"]: Point(f["properties"]["LONGITUDE"], f["properties"]["LATITUDE"])
+        for f in doc["features"]
+    }
+
+
+@pytest.mark.parametrize("key", VERSION_TOWNS, ids=lambda k: f"{k[0]}@{k[1]}")
+def test_boundary_versions_hold_their_reported_towns(dataset, key):
+    zone_id, valid_from = key
+    places = ocha_places()
+    rows = versions(dataset, zone_id)
+    row = rows[rows["version_id"] == f"{zone_id}@{valid_from}"]
+    assert len(row) == 1, key
+    geometry = row.iloc[0].geometry
+    inside, outside = VERSION_TOWNS[key]
+    assert [c for c in inside if not shapely.covers(geometry, places[c])] == []
+    assert [c for c in outside if shapely.covers(geometry, places[c])] == []
+
+
+def test_otaya_is_no_longer_listed_in_eastern_ghouta(dataset):
+    for _, row in versions(dataset, "eastern-ghouta").iterrows():
+        assert "Otaya" not in row["boundary_source"] + row["notes"], row["version_id"]
+
+
+def test_idlib_versions_follow_the_reported_turning_points(dataset):
+    starts = [local_day(t) for t in versions(dataset, "idlib")["valid_from"]]
+    for day in ("2019-08-21", "2019-08-23", "2019-12-24", "2020-02-06", "2020-02-16", "2020-02-25"):
+        assert dt.date.fromisoformat(day) in starts, day
