@@ -185,3 +185,14 @@ def test_broken_data_while_running_keeps_the_last_good_data_with_a_banner(data_c
     zones.write_text(text, encoding="utf-8")
     app.run()
     assert not [w for w in app.warning if "last data that loaded" in w.value]
+
+
+def test_zone_page_lists_a_linked_incident_outside_the_zone():
+    # the Russian delegation stopped at al-Qutayfah names the East Qalamoun ceasefire
+    app = start(at="2017-08-20T12:00+03:00", zone="east-qalamoun")
+    app.switch_page("pages/zone.py").run()
+    assert not app.exception
+    lines = [m.value.replace("\\", "") for m in app.markdown]
+    linked = [t for t in lines if t.startswith("Linked incident outside the zone")]
+    assert len(linked) == 1 and "v-20170801-qutayfah" in linked[0]
+    assert "east-qalamoun-trial-ceasefire-2017-07" in linked[0]
