@@ -20,7 +20,7 @@ from geo.edit.save import BACKUP_DIR, read_log
 from geo.fmt import fmt_file
 from geo.io import load_dataset, read_zones
 from geo.validate import validate_dataset
-from tests.conftest import DATA, ROOT, TEST_DATA, needs_realdata
+from tests.conftest import ROOT, TEST_DATA, needs_realdata
 
 EDIT_DATA = TEST_DATA / "edit" / "data"
 
@@ -29,13 +29,6 @@ EDIT_DATA = TEST_DATA / "edit" / "data"
 def folder(tmp_path):
     target = tmp_path / "data"
     shutil.copytree(EDIT_DATA, target)
-    return target
-
-
-@pytest.fixture
-def bundled(tmp_path):
-    target = tmp_path / "bundled"
-    shutil.copytree(DATA, target, ignore=shutil.ignore_patterns("imported", ".backups"))
     return target
 
 
@@ -58,36 +51,37 @@ def _polygon_file(tmp_path, geom, name="outline.geojson", crs="EPSG:4326"):
 # --- add-version -----------------------------------------------------------------------------
 
 
-def test_add_version_from_a_real_clockwise_outline(bundled, capsys):
+def test_add_version_from_a_real_clockwise_outline(folder, capsys):
     # Natural Earth's Syria: one real polygon, clockwise as published
     outline = needs_realdata() / "boundaries" / "naturalearth_110m_admin0_syria.geojson"
-    zones_file = bundled / "zones.geojson"
+    zones_file = folder / "zones.geojson"
     code, out, err = _run(
         capsys,
         "zones",
         "add-version",
-        "syria-nationwide",
+        "holed",
         "--from",
         outline,
         "--valid-from",
-        "2025-01-01",
+        "2019-01-01",
         "--source",
         "Natural Earth 1:110m admin 0, Syria",
         "--data",
-        bundled,
+        folder,
     )
     assert code == 0, err
-    assert "added version syria-nationwide@2025-01-01" in out
-    assert "closed syria-nationwide@2016-02-27 at it" in out
+    assert "added version holed@2019-01-01" in out
+    assert "closed holed@2017-05-06 at it" in out
     zones = read_zones(zones_file).set_index("version_id")
-    new = zones.loc["syria-nationwide@2025-01-01"]
+    new = zones.loc["holed@2019-01-01"]
     assert new["boundary_source"] == "Natural Earth 1:110m admin 0, Syria"
     assert new.geometry.exterior.is_ccw  # written with RFC 7946 winding
-    assert str(zones.loc["syria-nationwide@2016-02-27", "valid_to"].date()) == "2024-12-31"
-    assert load_dataset(bundled).report.ok  # the folder as a whole still validates
+    closed = zones.loc["holed@2017-05-06", "valid_to"].tz_convert("Asia/Damascus")
+    assert closed.date().isoformat() == "2019-01-01"
+    assert load_dataset(folder).report.ok  # the folder as a whole still validates
     assert not fmt_file(zones_file, check=True).changed
-    [entry] = read_log(bundled)
-    assert entry["versions"] == ["syria-nationwide@2016-02-27", "syria-nationwide@2025-01-01"]
+    [entry] = read_log(folder)
+    assert entry["versions"] == ["holed@2017-05-06", "holed@2019-01-01"]
     assert entry["summary"]["command"] == "zones add-version"
 
 

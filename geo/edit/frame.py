@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import geopandas as gpd
 import pandas as pd
@@ -24,7 +24,7 @@ from geo.errors import Report, UsageError, ZoneFileError
 #: The zone frame's columns that are not zone properties in the file.
 FRAME_ONLY = ("version_id", "feature", "geometry")
 
-ZonesInput = gpd.GeoDataFrame | Sequence[Mapping[str, Any]] | Mapping[str, Any]
+ZonesInput: TypeAlias = gpd.GeoDataFrame | Sequence[Mapping[str, Any]] | Mapping[str, Any]
 
 
 def day_of(value: Any) -> dt.date | None:
@@ -58,8 +58,11 @@ def day_of(value: Any) -> dt.date | None:
     raise UsageError(f"{value!r} is not a day; give a date such as 2018-03-11")
 
 
-def day_start(day: dt.date | str | None) -> pd.Timestamp:
-    """The UTC instant at which a Damascus day begins (NaT for None), as the frame holds it."""
+def day_start(day: dt.date | str | None) -> Any:
+    """The UTC instant (``pd.Timestamp``) at which a Damascus day begins, as the frame holds it.
+
+    ``pd.NaT`` for None or an empty string (an open end).
+    """
     parsed = day_of(day)
     if parsed is None:
         return pd.NaT

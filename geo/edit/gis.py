@@ -389,7 +389,7 @@ def _export_frame(zones: gpd.GeoDataFrame, fmt: str) -> gpd.GeoDataFrame:
                     [d.isoformat() if d else None for d in days], dtype=object
                 )
             else:
-                columns[name] = pd.array(days, dtype=pd.ArrowDtype(pa.date32()))
+                columns[name] = pd.array(days, dtype=pd.ArrowDtype(pa.date32()))  # type: ignore[call-overload]
         else:
             values = zones[name].astype(object).where(zones[name].notna(), None).tolist()
             if fmt == "shp":

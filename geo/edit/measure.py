@@ -9,6 +9,7 @@ on Syria (:data:`METRIC_CRS`): areas are exact up to floating point anywhere, an
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeAlias
 
 import numpy as np
 import shapely
@@ -23,7 +24,7 @@ METRIC_CRS = "+proj=laea +lat_0=35 +lon_0=38.5 +x_0=0 +y_0=0 +datum=WGS84 +units
 _TO_METRIC = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
 _M2_PER_KM2 = 1e6
 
-Geoms = Sequence[BaseGeometry | None] | np.ndarray
+Geoms: TypeAlias = Sequence[BaseGeometry | None] | np.ndarray
 
 
 def to_metric(geoms: Geoms) -> np.ndarray:

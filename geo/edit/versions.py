@@ -22,7 +22,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -59,8 +59,8 @@ __all__ = [
 #: The ``path`` of problems found in edits that are not (yet) in a file.
 EDIT = "edit"
 
-GeometryLike = BaseGeometry | Mapping[str, Any]
-DayLike = dt.date | str
+GeometryLike: TypeAlias = BaseGeometry | Mapping[str, Any]
+DayLike: TypeAlias = dt.date | str
 
 
 # --- checks ----------------------------------------------------------------------------------
@@ -300,7 +300,9 @@ def add_version(
         raise UsageError(f"{_where(zone_id, vid)}: give a source: how the outline was drawn")
     latest = max(rows, key=lambda r: zones.at[r, "valid_from"])
     positions = [zones.index.get_loc(r) for r in rows]
-    earlier = [zones.index.get_loc(r) for r in rows if day_of(zones.at[r, "valid_from"]) < start]
+    earlier = [
+        zones.index.get_loc(r) for r in rows if (day_of(zones.at[r, "valid_from"]) or start) < start
+    ]
     # keep the zone's versions together and in time order in the file
     pos = max(earlier) + 1 if earlier else min(positions)
     out = zones.copy()
@@ -866,7 +868,7 @@ def _town_changes(
                     float(x[i]),
                     float(y[i]),
                     "in" if after else "out",
-                    int(towns.at[i, "records"]),
+                    int(towns["records"].iloc[i]),
                 )
             )
     return pd.DataFrame(rows, columns=TOWN_CHANGE_COLUMNS)
