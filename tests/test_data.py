@@ -377,3 +377,80 @@ def test_idlib_versions_follow_the_reported_turning_points(dataset):
     starts = [local_day(t) for t in versions(dataset, "idlib")["valid_from"]]
     for day in ("2019-08-21", "2019-08-23", "2019-12-24", "2020-02-06", "2020-02-16", "2020-02-25"):
         assert dt.date.fromisoformat(day) in starts, day
+
+
+# --- added agreements and event families (issue 9, part 3) -------------------------------------
+
+# Each family: (violation_id, Damascus day, zone it must count for). A later edit that drops or
+# moves one of these events fails here.
+EVENT_FAMILIES = {
+    "eastern-ghouta-2017-2018": [
+        ("v-20171026-duma", "2017-10-26", "eastern-ghouta"),
+        ("v-20171126-misraba", "2017-11-26", "eastern-ghouta"),
+        ("v-20171128-hamouriyeh", "2017-11-28", "eastern-ghouta"),
+        ("v-20180103-misraba", "2018-01-03", "eastern-ghouta"),
+        ("v-20180106-hamouriyeh", "2018-01-06", "eastern-ghouta"),
+        ("v-20180206-duma", "2018-02-06", "eastern-ghouta"),
+        # the week before resolution 2401
+        ("v-20180219-hamouriyeh", "2018-02-19", "eastern-ghouta"),
+        ("v-20180220-arbin", "2018-02-20", "eastern-ghouta"),
+        ("v-20180221-kafr-batna", "2018-02-21", "eastern-ghouta"),
+        ("v-20180222-duma", "2018-02-22", "eastern-ghouta"),
+        ("v-20180226-duma", "2018-02-26", "eastern-ghouta"),
+        ("v-20180316-kafr-batna", "2018-03-16", "eastern-ghouta"),
+        ("v-20180317-zamalka", "2018-03-17", "eastern-ghouta"),
+        ("v-20180319-arbin-school", "2018-03-19", "eastern-ghouta"),
+        ("v-20180406-duma", "2018-04-06", "eastern-ghouta"),
+    ],
+    "chemical-attacks": [
+        ("v-20180225-shafuniyeh", "2018-02-25", "eastern-ghouta"),
+        ("v-20180407-duma-chlorine", "2018-04-07", "eastern-ghouta"),
+    ],
+}
+# Each family: (agreement_id, Damascus day it took effect, a zone it names).
+AGREEMENT_FAMILIES = {
+    "eastern-ghouta-2017-2018": [
+        ("eastern-ghouta-ceasefire-2017-11", "2017-11-28", "eastern-ghouta"),
+        ("douma-first-agreement-2018-04", "2018-04-01", "eastern-ghouta"),
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def timeline(dataset):
+    from geo.timemodel import build_timeline
+
+    return build_timeline(dataset.zones, dataset.agreements, dataset.violations)
+
+
+def counted_zones(timeline, violation_id):
+    """The zones an incident counts for: by position at its time, or linked."""
+    rows = timeline.incidents.index[timeline.incidents["violation_id"] == violation_id]
+    assert len(rows) == 1, violation_id
+    m = timeline.matches
+    return {timeline.zones.zone_ids[c] for c in m.zone[m.incident == rows[0]]}
+
+
+@pytest.mark.parametrize(
+    "violation_id,day,zone_id",
+    [row for rows in EVENT_FAMILIES.values() for row in rows],
+    ids=lambda v: v if isinstance(v, str) and v.startswith("v-") else "",
+)
+def test_added_event_is_present_dated_and_counted_in_its_zone(
+    dataset, timeline, violation_id, day, zone_id
+):
+    v = violation(dataset, violation_id)
+    assert local_day(v["occurred"]) == dt.date.fromisoformat(day)
+    assert zone_id in counted_zones(timeline, violation_id)
+    assert re.search(r"https?://|UCDP GED \d+|PA-X \d+", v["source"])
+
+
+@pytest.mark.parametrize(
+    "agreement_id,day,zone_id",
+    [row for rows in AGREEMENT_FAMILIES.values() for row in rows],
+    ids=lambda v: v if isinstance(v, str) and not v[:1].isdigit() else "",
+)
+def test_added_agreement_is_present_and_names_its_zone(dataset, agreement_id, day, zone_id):
+    a = agreement(dataset, agreement_id)
+    assert local_day(a["effective_from"]) == dt.date.fromisoformat(day)
+    assert zone_id in a["zone_ids"]
