@@ -172,17 +172,17 @@ with right:
     summary = result.summary
     if summary is not None and not summary.empty:
         for change in summary.versions:
-            before = change.area_before_km2
-            after = change.area_after_km2
-            m1, m2, m3 = st.columns(3)
-            m1.metric("Area before", "-" if before is None else f"{before:,.1f} km²")
-            m2.metric(
-                "Area after",
-                "-" if after is None else f"{after:,.1f} km²",
-                delta=None if before is None or after is None else f"{after - before:+,.2f} km²",
+            before, after = change.area_before_km2, change.area_after_km2
+            area = (
+                f"{before:,.2f} km² → {after:,.2f} km² ({after - before:+,.2f} km²)"
+                if before is not None and after is not None
+                else f"{after or before or 0:,.2f} km² ({change.kind})"
             )
-            m3.metric("Added / removed", f"{change.added_km2:,.2f} / {change.removed_km2:,.2f}")
-            st.caption(f"{md_escape(change.version_id)}: {change.kind}")
+            st.markdown(
+                f"**{md_escape(change.version_id)}** ({change.kind})  \n"
+                f"Area: {area}  \n"
+                f"Added {change.added_km2:,.2f} km², removed {change.removed_km2:,.2f} km²"
+            )
         if not summary.towns.empty:
             st.markdown("**Reported places moving in or out**")
             st.dataframe(summary.towns, hide_index=True, width="stretch")

@@ -234,14 +234,25 @@ def test_a_step_is_applied_once_and_undo_goes_back(env):
 
 
 def test_change_preview_shows_areas_before_and_after(env):
+    import re
+
+    from shapely.geometry import shape
+
+    from geo.edit.measure import area_km2
+
     editing(env)
     app = open_editor()
-    send_step(app, grown(app.session_state["ed.geometry"], by=0.02), "t:1")
-    labels = {m.label: m.value for m in app.metric}
-    assert labels["Area before"].endswith("km²") and labels["Area after"].endswith("km²")
-    before = float(labels["Area before"].split()[0].replace(",", ""))
-    after = float(labels["Area after"].split()[0].replace(",", ""))
+    before_outline = app.session_state["ed.geometry"]
+    after_outline = grown(before_outline, by=0.02)
+    send_step(app, after_outline, "t:1")
+    (text,) = [t for t in shown(app) if "Area:" in t]
+    found = re.search(r"Area: ([\d,.]+) km² → ([\d,.]+) km²", text)
+    assert found, text
+    before, after = (float(v.replace(",", "")) for v in found.groups())
+    want = area_km2([shape(before_outline), shape(after_outline)])
+    assert (before, after) == (round(want[0], 2), round(want[1], 2))
     assert after > before
+    assert "removed 0.00 km²" in text
 
 
 def test_new_version_closes_the_previous_one(env, data_copy):

@@ -374,6 +374,76 @@ def test_two_tabs_editing_the_same_zone_the_second_save_is_refused(context, serv
         no_problems_in(tab)
 
 
+def click_polygon(page, tool: str, points: list[tuple[float, float]]) -> dict:
+    """Draw with one of geoman's tools (a part or a hole) by clicking ``points`` (map pixels)
+    and the first again; return the outline sent once Python has taken it into account."""
+    frame = editor_frame(page)
+    sent = frame.evaluate("document.body.dataset.sent || ''")
+    page.frame_locator(EDITOR).locator(f".leaflet-pm-icon-{tool}").click()
+    box = page.locator(EDITOR).bounding_box()
+    for x, y in [*points, points[0]]:
+        page.mouse.move(box["x"] + x, box["y"] + y, steps=3)
+        page.mouse.click(box["x"] + x, box["y"] + y)
+    frame.wait_for_function(f"document.body.dataset.sent !== {json.dumps(sent)}")
+    wait_applied(page)
+    return frame.evaluate("window.dzEditor.geometry()")
+
+
+def test_draw_a_part_cut_a_hole_delete_the_part_and_save(page, server, data_dir):
+    path = zones_file(data_dir)
+    open_editor(page, server)
+    frame = editor_frame(page)
+    # a new part in the map's lower left corner, away from the zone and the toolbar
+    square = [(60, 400), (110, 400), (110, 440), (60, 440)]
+    two = click_polygon(page, "polygon", square)
+    assert two["type"] == "MultiPolygon" and len(two["coordinates"]) == 2
+    expect(page.get_by_text("Parts (2)")).to_be_visible()
+    expect(page.get_by_text("The edit passes every check.")).to_be_visible()
+
+    # a hole in the middle of the zone
+    cx, cy = frame.evaluate(
+        """() => {
+            // the biggest editable part is the zone (context layers carry no geoman handle)
+            const map = window.dzEditor.map;
+            let best = null, size = -1;
+            map.eachLayer((l) => {
+                if (!(l instanceof L.Polygon) || !l.pm || l.options.pmIgnore) return;
+                const b = l.getBounds();
+                const s = (b.getEast() - b.getWest()) * (b.getNorth() - b.getSouth());
+                if (s > size) { size = s; best = b; }
+            });
+            const p = map.latLngToContainerPoint(best.getCenter());
+            return [p.x, p.y];
+        }"""
+    )
+    holed = click_polygon(
+        page,
+        "cut",
+        [(cx - 15, cy - 15), (cx + 15, cy - 15), (cx + 15, cy + 15), (cx - 15, cy + 15)],
+    )
+    rings = sorted(len(polygon) for polygon in holed["coordinates"])
+    assert rings == [1, 2], rings
+    expect(page.get_by_text("The edit passes every check.")).to_be_visible()
+
+    # the removal tool deletes the new part alone
+    sent = frame.evaluate("document.body.dataset.sent")
+    page.frame_locator(EDITOR).locator(".leaflet-pm-icon-delete").click()
+    box = page.locator(EDITOR).bounding_box()
+    page.mouse.click(box["x"] + 85, box["y"] + 420)
+    frame.wait_for_function(f"document.body.dataset.sent !== {json.dumps(sent)}")
+    wait_applied(page)
+    one = frame.evaluate("window.dzEditor.geometry()")
+    assert one["type"] == "Polygon" and len(one["coordinates"]) == 2
+
+    save(page)
+    expect(page.get_by_text("Saved eastern-ghouta@2018-03-31", exact=False)).to_be_visible()
+    saved = outline_of(path, VERSION)
+    assert saved["type"] == "Polygon" and len(saved["coordinates"]) == 2, "outline and hole"
+    assert dezmap("validate", "--data", str(data_dir)).returncode == 0
+    assert dezmap("fmt", "--check", str(path)).returncode == 0
+    no_problems_in(page)
+
+
 def test_names_from_the_data_are_text_in_the_editor(page, server, data_dir):
     path = zones_file(data_dir)
     doc = json.loads(path.read_text(encoding="utf-8"))

@@ -590,6 +590,7 @@ def preview(loaded: Loaded, fields: Fields, outline: dict | None, incidents: Any
     from geo.validate import check_zone_frame
 
     out = Preview()
+    outline = _oriented(outline)
     zone_id, version_id = target()
     out.zone_id = fields.zone_id.strip() if mode() == "new-zone" else zone_id
     # 1. the outline alone, placed by part, ring and vertex
@@ -621,8 +622,12 @@ def preview(loaded: Loaded, fields: Fields, outline: dict | None, incidents: Any
         out.problems.append(_problem(str(exc)))
         return out
     known = _known_warnings(loaded, zone, source)
+    seen = {(p.severity, p.code, p.message) for p in out.problems}
     out.problems.extend(
-        p for p in report if p.severity == "error" or (p.code, p.message) not in known
+        p
+        for p in report
+        if (p.severity, p.code, p.message) not in seen
+        and (p.severity == "error" or (p.code, p.message) not in known)
     )
     # 4. what changes: areas, added and removed parts, incidents and towns
     if not out.errors:
@@ -678,6 +683,26 @@ def _baseline(
 def _known_warnings(loaded: Loaded, zone_id: str, source: str) -> frozenset:
     """The warnings the zone already had in the file as loaded (the edit did not cause them)."""
     return _baseline(str(loaded.path), loaded.sha256, zone_id, source, loaded.frame)
+
+
+def _oriented(outline: dict | None) -> dict | None:
+    """The outline wound as RFC 7946 wants, as the save will write it.
+
+    A part drawn clockwise is not the editor's concern. An invalid or unreadable outline is
+    returned as it is, so that the problems name the vertices as they were drawn.
+    """
+    import shapely
+    from shapely.geometry import shape
+
+    if not outline:
+        return outline
+    try:
+        geometry = shape(outline)
+        if not geometry.is_valid:
+            return outline
+        return geometry_json(shapely.orient_polygons(geometry, exterior_cw=False))
+    except Exception:  # noqa: BLE001 - the checks say what is wrong with it
+        return outline
 
 
 def _problem(message: str, severity: str = "error") -> Problem:

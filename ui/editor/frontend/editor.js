@@ -101,6 +101,14 @@
       changed();
     });
     map.on("pm:remove", changed);
+    // back to moving vertices once a part or a hole is drawn (or the drawing is cancelled)
+    map.on("pm:drawend", function () {
+      setTimeout(function () {
+        if (!map.pm.globalDrawModeEnabled() && !map.pm.globalRemovalModeEnabled()) {
+          map.pm.enableGlobalEditMode();
+        }
+      }, 0);
+    });
     window.dzEditor = {
       map: map,
       geometry: currentGeometry,
