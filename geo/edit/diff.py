@@ -25,7 +25,7 @@ import shapely
 
 from geo import schema
 from geo.edit.frame import day_of, frame_from_text
-from geo.edit.measure import area_km2, hausdorff_km, symmetric_difference_km2
+from geo.edit.measure import area_km2, hausdorff_km, symmetric_difference_km2, to_metric
 from geo.errors import UsageError, ZoneFileError
 
 __all__ = ["VersionDiff", "ZoneDiff", "diff_zones", "format_diff", "load_side"]
@@ -170,12 +170,13 @@ def diff_zones(
     moved = ~(shapely.equals_exact(og, ng, 0.0) | shapely.equals(og, ng)) if common else []
     moved = np.asarray(moved, dtype=bool)
     todo = np.flatnonzero(moved)
-    a_old, a_new = area_km2(og), area_km2(ng)
+    mo, mn = to_metric(og), to_metric(ng)  # once, for every measure
+    a_old, a_new = area_km2(mo, projected=True), area_km2(mn, projected=True)
     sym = np.zeros(len(common))
     haus = np.zeros(len(common))
     if todo.size:
-        sym[todo] = symmetric_difference_km2(og[todo], ng[todo])
-        haus[todo] = hausdorff_km(og[todo], ng[todo])
+        sym[todo] = symmetric_difference_km2(mo[todo], mn[todo], projected=True)
+        haus[todo] = hausdorff_km(mo[todo], mn[todo], projected=True)
     before, after = _values(old, o_rows), _values(new, n_rows)
     names = [n for n in COMPARED if n in before and n in after]
     changed = []

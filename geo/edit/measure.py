@@ -40,23 +40,27 @@ def to_metric(geoms: Geoms) -> np.ndarray:
     return shapely.transform(arr, project)
 
 
-def area_km2(geoms: Geoms) -> np.ndarray:
-    """The areas in km² (0 for None or empty)."""
-    metric = to_metric(geoms)
+def area_km2(geoms: Geoms, *, projected: bool = False) -> np.ndarray:
+    """The areas in km² (0 for None or empty).
+
+    With ``projected`` the geometries are already in :data:`METRIC_CRS` (:func:`to_metric`),
+    which saves projecting them again when several measures are taken.
+    """
+    metric = np.asarray(geoms, dtype=object) if projected else to_metric(geoms)
     if metric.size == 0:
         return np.zeros(0)
     return np.nan_to_num(shapely.area(metric) / _M2_PER_KM2)
 
 
-def symmetric_difference_km2(a: Geoms, b: Geoms) -> np.ndarray:
+def symmetric_difference_km2(a: Geoms, b: Geoms, *, projected: bool = False) -> np.ndarray:
     """The areas in km² of what lies in exactly one of each pair of outlines."""
-    ma, mb = to_metric(a), to_metric(b)
+    ma, mb = _both(a, b, projected)
     if ma.size == 0:
         return np.zeros(0)
     return np.nan_to_num(shapely.area(shapely.symmetric_difference(ma, mb)) / _M2_PER_KM2)
 
 
-def hausdorff_km(a: Geoms, b: Geoms) -> np.ndarray:
+def hausdorff_km(a: Geoms, b: Geoms, *, projected: bool = False) -> np.ndarray:
     """The Hausdorff distances in km between each pair of outlines (NaN where one is missing).
 
     How far an edit moved the boundary at the place it moved most: the furthest any vertex of
@@ -65,7 +69,7 @@ def hausdorff_km(a: Geoms, b: Geoms) -> np.ndarray:
     outline's edges, so a vertex added in the middle of a long edge and dragged 200 m counts
     as 200 m. Identical outlines are not measured (0).
     """
-    ma, mb = to_metric(a), to_metric(b)
+    ma, mb = _both(a, b, projected)
     if ma.size == 0:
         return np.zeros(0)
     missing = shapely.is_missing(ma) | shapely.is_missing(mb)
@@ -76,3 +80,9 @@ def hausdorff_km(a: Geoms, b: Geoms) -> np.ndarray:
     if todo.size:
         out[todo] = shapely.hausdorff_distance(ma[todo], mb[todo])
     return out / 1000.0
+
+
+def _both(a: Geoms, b: Geoms, projected: bool) -> tuple[np.ndarray, np.ndarray]:
+    if projected:
+        return np.asarray(a, dtype=object), np.asarray(b, dtype=object)
+    return to_metric(a), to_metric(b)
