@@ -121,8 +121,8 @@ def test_attributes_and_added_removed_items(zones):
 
 
 def test_load_side_reads_files_and_refuses_bad_ones(tmp_path):
-    frame, name = load_side(str(EDIT_DATA / "zones.geojson"))
-    assert name.endswith("zones.geojson") and len(frame) == 4
+    frame = load_side(str(EDIT_DATA / "zones.geojson"))
+    assert len(frame) == 4 and frame.crs == "EPSG:4326"
     with pytest.raises(UsageError, match="no such file"):
         load_side(str(tmp_path / "missing.geojson"))
     bad = tmp_path / "zones.geojson"
@@ -167,21 +167,20 @@ def repo(tmp_path):
 
 def test_git_revision_against_working_file(repo, monkeypatch):
     monkeypatch.chdir(repo)
-    old, name = load_side("git:HEAD~1:data/zones.geojson")
-    assert name == "git:HEAD~1:data/zones.geojson"
-    new, _ = load_side("data/zones.geojson")
+    old = load_side("git:HEAD~1:data/zones.geojson")
+    new = load_side("data/zones.geojson")
     [v] = diff_zones(old, new).versions_changed
     assert v.version_id == U_SECOND and v.area_change_km2 > 0
     # from a sub-folder a relative path is relative to it, as in git
     monkeypatch.chdir(repo / "data")
-    again, _ = load_side("git:HEAD~1:zones.geojson")
+    again = load_side("git:HEAD~1:zones.geojson")
     assert diff_zones(old, again).empty
 
 
 def test_git_side_by_absolute_path_from_outside_the_repo(repo, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # not a repository
-    old, _ = load_side(f"git:HEAD~1:{repo / 'data' / 'zones.geojson'}")
-    new, _ = load_side(f"git:HEAD:{repo / 'data' / 'zones.geojson'}")
+    old = load_side(f"git:HEAD~1:{repo / 'data' / 'zones.geojson'}")
+    new = load_side(f"git:HEAD:{repo / 'data' / 'zones.geojson'}")
     assert [v.version_id for v in diff_zones(old, new).versions_changed] == [U_SECOND]
 
 

@@ -157,9 +157,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     """Compare two zones files (or git revisions of one)."""
     from geo.edit.diff import diff_zones, format_diff, load_side
 
-    old, old_name = load_side(args.old)
-    new, new_name = load_side(args.new)
-    diff = diff_zones(old, new, old_name=old_name, new_name=new_name)
+    old, new = load_side(args.old), load_side(args.new)
+    diff = diff_zones(old, new, old_name=args.old, new_name=args.new)
     print(to_json(diff.to_dict()) if args.json else format_diff(diff))
     return EXIT_OK
 

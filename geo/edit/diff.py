@@ -253,7 +253,7 @@ def _short(value: Any, limit: int = 60) -> str:
 # --- reading a side ----------------------------------------------------------------------------
 
 
-def load_side(spec: str) -> tuple[gpd.GeoDataFrame, str]:
+def load_side(spec: str) -> gpd.GeoDataFrame:
     """Read one side of a diff: a zones file, or ``git:REV:PATH``.
 
     For ``git:REV:PATH`` the file is read with ``git show REV:PATH`` from the repository that
@@ -262,8 +262,8 @@ def load_side(spec: str) -> tuple[gpd.GeoDataFrame, str]:
 
     Returns
     -------
-    (GeoDataFrame, str)
-        The zones frame and the name of the side (the spec).
+    GeoDataFrame
+        The zones frame (messages about it name the side as ``spec``).
 
     Raises
     ------
@@ -285,7 +285,7 @@ def load_side(spec: str) -> tuple[gpd.GeoDataFrame, str]:
         except UnicodeDecodeError:
             raise ZoneFileError(f"{spec}: is not UTF-8; re-save it as UTF-8") from None
     frame, _ = frame_from_text(text, spec)
-    return frame, spec
+    return frame
 
 
 def _git_show(spec: str) -> str:
