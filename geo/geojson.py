@@ -48,6 +48,10 @@ class ParsedText:
     feature_lines: list[int] = field(default_factory=list)
 
 
+#: The longest integer read as a number: longer ones cannot become a float.
+_MAX_INT_DIGITS = 308
+
+
 class _Located(Exception):
     """Raised inside the top-level walk when the text is not JSON."""
 
@@ -64,6 +68,7 @@ def parse_text(text: str, path: str, report: Report) -> ParsedText | None:
     """
     duplicates: list[tuple[str, int | None]] = []
     constants: list[str] = []
+    huge: list[tuple[str, int | None]] = []
     current: list[int | None] = [None]
 
     def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -78,7 +83,32 @@ def parse_text(text: str, path: str, report: Report) -> ParsedText | None:
         constants.append(name)
         return math.nan
 
-    decoder = json.JSONDecoder(object_pairs_hook=pairs_hook, parse_constant=constant)
+    def integer(literal: str) -> int | float:
+        # Python refuses to read integers of more than 4,300 digits, and one of more than
+        # 308 digits cannot become a float (a coordinate); both are mistakes in a data file.
+        if len(literal.lstrip("-")) > _MAX_INT_DIGITS:
+            huge.append((literal, current[0]))
+            return -math.inf if literal.startswith("-") else math.inf
+        return int(literal)
+
+    def real(literal: str) -> float:
+        value = float(literal)
+        if math.isinf(value):
+            huge.append((literal, current[0]))
+        return value
+
+    if not text.strip(" \t\n\r"):
+        report.error(
+            path,
+            "line 1",
+            "the file is empty; a GeoJSON file holds an object such as "
+            '{"type": "FeatureCollection", "features": [...]}',
+            "json-syntax",
+        )
+        return None
+    decoder = json.JSONDecoder(
+        object_pairs_hook=pairs_hook, parse_constant=constant, parse_int=integer, parse_float=real
+    )
     try:
         parsed = _walk(text, decoder, current)
     except (json.JSONDecodeError, _Located, RecursionError):
@@ -86,7 +116,13 @@ def parse_text(text: str, path: str, report: Report) -> ParsedText | None:
     if parsed is None:
         # Let the standard decoder word the syntax error and find its position.
         try:
-            doc = json.loads(text, object_pairs_hook=pairs_hook, parse_constant=constant)
+            doc = json.loads(
+                text,
+                object_pairs_hook=pairs_hook,
+                parse_constant=constant,
+                parse_int=integer,
+                parse_float=real,
+            )
         except json.JSONDecodeError as exc:
             report.error(
                 path,
@@ -101,18 +137,38 @@ def parse_text(text: str, path: str, report: Report) -> ParsedText | None:
             return None
         parsed = ParsedText(doc)
     for key, index in dict.fromkeys(duplicates):
-        known = index is not None and index < len(parsed.feature_lines)
-        where = f"feature {index}, line {parsed.feature_lines[index]}" if known else "top level"
         report.error(
             path,
-            where,
+            _feature_place(parsed, index),
             f"member {key!r} appears more than once in one object, so its meaning is "
             "ambiguous; keep only one",
             "duplicate-member",
         )
+    for literal, index in dict.fromkeys(huge):
+        report.error(path, _feature_place(parsed, index), _huge_message(literal), "bad-number")
     for name in dict.fromkeys(constants):
         report.error(path, "", f"{name} is not allowed in JSON; write a number", "json-syntax")
     return parsed
+
+
+def _feature_place(parsed: ParsedText, index: int | None) -> str:
+    """Where a problem met while decoding feature ``index`` lies (the top level if None)."""
+    if index is not None and index < len(parsed.feature_lines):
+        return f"feature {index}, line {parsed.feature_lines[index]}"
+    return "top level"
+
+
+def _huge_message(literal: str) -> str:
+    """The message for a number too large to be used, quoting it shortened."""
+    digits = len(literal.lstrip("-"))
+    if digits > 40 and literal.lstrip("-").isdigit():
+        shown = f"a number with {digits} digits ({literal[:12]}...)"
+    else:
+        shown = literal if len(literal) <= 40 else literal[:24] + "..."
+    return (
+        f"{shown} is too large to be used as a number (beyond about 1.8e308); "
+        "coordinates are degrees, such as 36.4: check for a missing decimal point or pasted text"
+    )
 
 
 def _walk(text: str, decoder: json.JSONDecoder, current: list[int | None]) -> ParsedText:

@@ -21,6 +21,18 @@ UTC = dt.UTC
 REGION: tuple[float, float, float, float] = (34.5, 31.5, 43.0, 38.0)
 REGION_NAME = "Syria and its borders (longitude 34.5 to 43.0, latitude 31.5 to 38.0)"
 
+#: The years dezmap reads dates from. The records are of the Syrian war; the margin on each
+#: side keeps a typo in the year (0017, 20017) from reaching the time model as a real instant.
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
+#: Deaths in one record above which a count is refused: no recorded event comes near it, so
+#: it is a misplaced digit or a pasted id.
+MAX_CASUALTIES = 1_000_000
+#: Deaths in one record above which a count earns a warning: more than any single event
+#: recorded in the Syrian war (UCDP GED's largest Syrian record, a country-wide total for the
+#: whole of 2016, counts 8,179).
+IMPLAUSIBLE_CASUALTIES = 10_000
+
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 # ISO 8601 date and time, minutes required, seconds optional, then Z or +HH:MM.
@@ -154,9 +166,15 @@ def parse_date(value: str) -> dt.date:
     if not m:
         raise ParseError(f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2017-07-22")
     try:
-        return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        day = dt.date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError as exc:
         raise ParseError(f"{value!r} is not a real date ({exc})") from None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise ParseError(
+            f"{value!r} is outside the years {MIN_YEAR} to {MAX_YEAR} that dezmap reads; "
+            "check the year"
+        )
+    return day
 
 
 def local_midnight(day: dt.date) -> dt.datetime:
@@ -164,8 +182,23 @@ def local_midnight(day: dt.date) -> dt.datetime:
 
     On days when daylight saving time starts at midnight, local midnight does not exist;
     the day then begins at the transition instant (01:00 summer time).
+
+    Raises
+    ------
+    ParseError
+        For the first day of the calendar (0001-01-01), whose start in UTC falls before it.
     """
-    return dt.datetime.combine(day, dt.time(0), tzinfo=DAMASCUS).astimezone(UTC)
+    try:
+        return dt.datetime.combine(day, dt.time(0), tzinfo=DAMASCUS).astimezone(UTC)
+    except OverflowError:
+        raise _off_the_calendar(day) from None
+
+
+def _off_the_calendar(value: object) -> ParseError:
+    return ParseError(
+        f"{value} cannot be placed in time: it lies at the end of the calendar; "
+        f"use a year from {MIN_YEAR} to {MAX_YEAR}"
+    )
 
 
 def parse_instant(value: str, *, local_if_naive: bool = False) -> Instant:
@@ -216,7 +249,21 @@ def precision_interval(instant: dt.datetime, precision: str) -> tuple[dt.datetim
     A value stands for the whole unit that contains it, counted in Damascus local time:
     ``11:30`` with precision ``hour`` means 11:00 to 12:00; ``2017-08-01`` with ``month``
     means the whole of August 2017; ``week`` means seven days from the given day.
+
+    Raises
+    ------
+    ParseError
+        For an unknown precision, or an interval that would run past the end of the calendar.
     """
+    try:
+        return _precision_interval(instant, precision)
+    except ParseError:
+        raise
+    except (OverflowError, ValueError):  # a day or a year past 9999
+        raise _off_the_calendar(instant) from None
+
+
+def _precision_interval(instant: dt.datetime, precision: str) -> tuple[dt.datetime, dt.datetime]:
     local = instant.astimezone(DAMASCUS)
     day = local.date()
     if precision == "minute":

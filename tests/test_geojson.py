@@ -93,3 +93,37 @@ def test_non_json_constants_are_rejected(value):
 def test_very_deep_nesting_is_an_error_not_a_crash():
     report, _ = check("[" * 100_000 + "]" * 100_000)
     assert not report.ok
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t\r\n"])
+def test_an_empty_file_is_one_syntax_error_not_null(text):
+    report = Report()
+    assert parse_text(text, "zones.geojson", report) is None
+    assert [(p.code, p.where) for p in report] == [("json-syntax", "line 1")]
+    assert "the file is empty" in report.problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("literal", "words"),
+    [
+        ("3" + "0" * 5000, "a number with 5001 digits (30000000000"),
+        ("-" + "9" * 400, "a number with 400 digits (-9999999999"),
+        ("1e400", "1e400 is too large"),
+        ("-2.5E+999", "-2.5E+999 is too large"),
+    ],
+)
+def test_numbers_too_large_for_a_float_are_located_errors_not_crashes(literal, words):
+    doc = collection(polygon(DUMA_SQUARE), polygon(DUMA_SQUARE))
+    text = json.dumps(doc, indent=2)
+    at = text.index("36.37", text.index('"Feature"', text.index('"Feature"') + 1))
+    text = text[:at] + literal + text[at + 5 :]
+    report, result = check(text)
+    problem = only(report, "bad-number")
+    assert words in problem.message and problem.where == "feature 1, line 35"
+    assert len(result.features) == 2 and result.features[1].geometry is None
+
+
+def test_large_numbers_a_float_can_hold_are_kept():
+    report = Report()
+    parsed = parse_text('{"a": 123456789012345678901234567890, "b": 1e300}', "x", report)
+    assert report.ok and parsed.doc == {"a": 123456789012345678901234567890, "b": 1e300}

@@ -111,3 +111,58 @@ def test_format_local_says_damascus_time():
 def test_suggest():
     assert schema.suggest("airstirke", schema.VIOLATION_KINDS) == " (did you mean 'airstrike'?)"
     assert schema.suggest("zzz", schema.VIOLATION_KINDS) == ""
+
+
+# --- the years dezmap reads, and the ends of the calendar ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0001-01-01",
+        "1899-12-31",
+        "2101-01-01",
+        "9999-12-31",
+        "9999-12-31T23:00-12:00",
+        "0001-01-01T00:00+14:00",
+        "1899-12-31T23:59Z",
+    ],
+)
+def test_years_outside_1900_to_2100_are_a_clear_error(value):
+    with pytest.raises(ParseError, match="outside the years 1900 to 2100"):
+        schema.parse_instant(value)
+
+
+@pytest.mark.parametrize(
+    "value", ["1900-01-01", "2100-12-31", "2100-12-31T23:00-12:00", "1900-01-01T00:00+14:00"]
+)
+def test_the_ends_of_the_range_are_read(value):
+    schema.parse_instant(value)
+
+
+def test_parse_date_refuses_years_outside_the_range():
+    with pytest.raises(ParseError, match="outside the years 1900 to 2100"):
+        schema.parse_date("0001-01-01")
+    assert schema.parse_date("2100-12-31") == dt.date(2100, 12, 31)
+
+
+def test_local_midnight_at_the_start_of_the_calendar_is_a_parse_error():
+    # Damascus is ahead of UTC, so the first day of the calendar began in year 0
+    with pytest.raises(ParseError, match="cannot be placed in time"):
+        schema.local_midnight(dt.date.min)
+    assert schema.local_midnight(dt.date(1, 1, 2)).year == 1
+
+
+def test_local_midnight_at_the_end_of_the_calendar_is_exact():
+    assert schema.local_midnight(dt.date.max) == utc("9999-12-30T21:00:00+00:00")
+
+
+@pytest.mark.parametrize("precision", ["day", "week", "month", "year"])
+def test_precision_interval_at_the_end_of_the_calendar_is_a_parse_error(precision):
+    last = dt.datetime(9999, 12, 30, 22, tzinfo=dt.UTC)
+    with pytest.raises(ParseError, match="cannot be placed in time"):
+        schema.precision_interval(last, precision)
+
+
+def test_casualty_bounds_are_ordered():
+    assert 8179 < schema.IMPLAUSIBLE_CASUALTIES < schema.MAX_CASUALTIES < 2**53

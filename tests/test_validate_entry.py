@@ -101,6 +101,56 @@ def test_one_broken_zone_version_is_reported_once_not_for_every_record(tmp_path)
     assert [p.code for p in report.errors] == ["bad-date"]
 
 
+# One mistake in a file that others refer to is one error, not one per record that refers to it.
+ZONES_BREAKAGE = {
+    "a stray comma": lambda text: text.replace('"type": "Feature",', '"type": "Feature",,', 1),
+    "an empty file": lambda text: "",
+    "only white space": lambda text: "  \n\n",
+    "not UTF-8": lambda text: text.replace("Eastern", "Eastern \udce9", 1),
+    "an array at the top": lambda text: "[]",
+    "a string at the top": lambda text: '"zones"',
+    "no features member": lambda text: '{"type": "FeatureCollection"}',
+    "features not an array": lambda text: '{"type": "FeatureCollection", "features": {}}',
+    "an unknown type": lambda text: text.replace('"FeatureCollection"', '"Collection"', 1),
+}
+
+
+@pytest.mark.parametrize("case", list(ZONES_BREAKAGE), ids=list(ZONES_BREAKAGE))
+def test_an_unreadable_zones_file_is_one_error_not_one_per_record(tmp_path, case):
+    records = [dict(VIOLATION, violation_id=f"v-{i}") for i in range(30)]
+    folder = write_dataset(tmp_path / "d", [zone_feature()], [AGREEMENT], records)
+    path = folder / "zones.geojson"
+    text = ZONES_BREAKAGE[case](path.read_text(encoding="utf-8"))
+    path.write_bytes(text.encode("utf-8", errors="surrogateescape"))
+    report = validate_dataset(folder).report
+    assert len(report.errors) == 1, [str(p) for p in report.errors]
+    assert report.errors[0].path.endswith("zones.geojson")
+
+
+def test_a_broken_agreements_file_does_not_make_every_link_unknown(tmp_path):
+    linked = [
+        dict(VIOLATION, violation_id=f"v-{i}", agreement_ids=AGREEMENT["agreement_id"])
+        for i in range(20)
+    ]
+    folder = write_dataset(tmp_path / "d", [zone_feature()], [AGREEMENT], linked)
+    path = folder / "agreements.csv"
+    path.write_text(path.read_text().replace("Cairo agreement", '"Cairo agreement', 1))
+    report = validate_dataset(folder).report
+    assert [p.code for p in report.errors] == ["csv-syntax"]
+
+
+def test_a_broken_agreement_row_does_not_make_its_links_unknown(tmp_path):
+    linked = [
+        dict(VIOLATION, violation_id=f"v-{i}", agreement_ids=AGREEMENT["agreement_id"])
+        for i in range(20)
+    ]
+    folder = write_dataset(
+        tmp_path / "d", [zone_feature()], [dict(AGREEMENT, signed="2017-02-30")], linked
+    )
+    report = validate_dataset(folder).report
+    assert [p.code for p in report.errors] == ["bad-date"]
+
+
 # --- zones held in memory: the same rules as a file --------------------------------------------
 
 BOWTIE = [[36.37, 33.55], [36.43, 33.60], [36.43, 33.55], [36.37, 33.60], [36.37, 33.55]]

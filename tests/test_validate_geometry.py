@@ -376,3 +376,86 @@ def test_a_file_keeps_naming_the_feature_and_line_not_the_vertex(tmp_path):
     problem = only(validate_paths([path]).report, "invalid-geometry")
     assert problem.where == "feature 0 (zone_id=eastern-ghouta), line 4"
     assert not isinstance(problem, LocatedProblem)
+
+
+# --- positions of more than two numbers ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("extra", [[0], [0, 1700000000], [0, 1, 2]])
+def test_positions_with_more_numbers_warn_and_the_outline_is_read(extra):
+    ring = [p + extra for p in DUMA_SQUARE]
+    report, result = check(collection(polygon(ring)))
+    assert report.ok, [str(p) for p in report]
+    assert {p.code for p in report} == ({"position-size"} if len(extra) > 1 else set())
+    geometry = result.features[0].geometry
+    assert geometry is not None and not geometry.has_z and geometry.area > 0
+
+
+def test_positions_of_mixed_sizes_are_read():
+    ring = [p + [0] if i % 2 else p for i, p in enumerate(DUMA_SQUARE)]
+    report, result = check(collection(polygon(ring)))
+    assert report.ok and result.features[0].geometry is not None
+
+
+# --- bbox ----------------------------------------------------------------------------------------
+
+DUMA_BBOX = [36.37, 33.55, 36.43, 33.60]
+
+
+def with_bbox(bbox, on="collection"):
+    doc = collection(polygon(DUMA_SQUARE))
+    target = {
+        "collection": doc,
+        "feature": doc["features"][0],
+        "geometry": doc["features"][0]["geometry"],
+    }[on]
+    target["bbox"] = bbox
+    return doc
+
+
+@pytest.mark.parametrize("on", ["collection", "feature", "geometry"])
+def test_a_bbox_that_fits_passes(on):
+    report, _ = check(with_bbox(DUMA_BBOX, on))
+    assert list(report) == []
+    report, _ = check(with_bbox([36.0, 33.0, 0, 37.0, 34.0, 100], on))
+    assert list(report) == []
+
+
+@pytest.mark.parametrize("on", ["collection", "feature", "geometry"])
+@pytest.mark.parametrize(
+    ("bbox", "words"),
+    [
+        ([36.43, 33.60, 36.37, 33.55], "the wrong order"),  # north-east corner first
+        ([33.55, 36.37, 33.60, 36.43], "does not contain"),  # latitude first
+        ([36.37, 33.60, 36.43, 33.55], "south (33.6) is north of its north (33.55)"),
+        ([36.0, 33.0, 100, 37.0, 34.0, 0], "lowest height (100) is above its highest (0)"),
+    ],
+)
+def test_a_bbox_in_the_wrong_order_is_an_error(on, bbox, words):
+    report, _ = check(with_bbox(bbox, on))
+    problem = only(report, "bbox")
+    assert problem.severity == "error" and words in problem.message
+    assert "[west, south, east, north]" in problem.message
+
+
+@pytest.mark.parametrize("on", ["collection", "feature", "geometry"])
+def test_a_bbox_that_does_not_contain_the_geometry_is_an_error(on):
+    report, _ = check(with_bbox([36.37, 33.55, 36.40, 33.60], on))
+    problem = only(report, "bbox")
+    assert "does not contain" in problem.message and "[36.43, 33.55]" in problem.message
+    assert "correct it or remove it" in problem.message
+
+
+def test_a_bbox_across_the_antimeridian_fits_a_geometry_across_it():
+    ring = [[179.5, -17.0], [-179.5, -17.0], [-179.5, -16.0], [179.5, -16.0], [179.5, -17.0]]
+    doc = collection(polygon(ring))
+    doc["features"][0]["geometry"]["bbox"] = [179.5, -17.0, -179.5, -16.0]
+    report, _ = check(doc)
+    assert "bbox" not in report.codes()
+
+
+def test_a_bbox_is_checked_against_every_feature_of_the_collection():
+    doc = collection(polygon(DUMA_SQUARE), polygon([[x + 0.5, y] for x, y in DUMA_SQUARE]))
+    doc["bbox"] = DUMA_BBOX
+    report, _ = check(doc)
+    assert "[36.87, 33.55]" in only(report, "bbox").message

@@ -149,7 +149,7 @@ def test_duplicate_ids_name_the_first_row():
         ("2017-02-30", "bad-date", "not a real date"),
         ("2017-07-22T25:00+03:00", "bad-date", "not a real date and time"),
         ("22 July 2017", "bad-date", "neither a date"),
-        ("2999-01-01", "future-date", "in the future"),
+        ("2099-01-01", "future-date", "in the future"),
     ],
 )
 def test_bad_instants(value, code, words):
@@ -303,3 +303,92 @@ def test_dataset_validation_checks_agreement_ids(data_copy):
     assert [p.where for p in alone if p.code == "unknown-agreement"] == [
         "row 2, column agreement_ids"
     ]
+
+
+# --- values in range where they are read ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value", [str(10**40), str(2**63), "1" + "0" * 5000, str(schema.MAX_CASUALTIES + 1)]
+)
+def test_a_death_count_beyond_the_bound_is_a_located_error(value):
+    report, records = violations([dict(VIOLATION, casualties=value)])
+    problem = only(report, "out-of-range")
+    assert problem.where == "row 2, column casualties" and problem.severity == "error"
+    assert f"{schema.MAX_CASUALTIES:,}" in problem.message and records == []
+    assert len(problem.message) < 400  # a 5,000-digit value is shortened
+
+
+def test_an_implausible_death_count_is_a_warning_and_the_record_is_kept():
+    value = str(schema.IMPLAUSIBLE_CASUALTIES + 1)
+    report, (record,) = violations([dict(VIOLATION, casualties=value)])
+    problem = only(report, "implausible-count")
+    assert problem.severity == "warning" and "more than any single event" in problem.message
+    assert record["casualties"] == schema.IMPLAUSIBLE_CASUALTIES + 1
+    report, _ = violations([dict(VIOLATION, casualties=str(schema.IMPLAUSIBLE_CASUALTIES))])
+    assert list(report) == []
+
+
+@pytest.mark.parametrize("value", ["١٢", "1_000", "+5", "5.0", "-1", "1e3"])
+def test_a_death_count_must_be_written_with_the_digits_0_to_9(value):
+    report, _ = violations([dict(VIOLATION, casualties=value)])
+    assert only(report, "bad-number").where == "row 2, column casualties"
+
+
+@pytest.mark.parametrize("value", ["3_3.5", "٣٣.٥", "0x21", "33.5.1", "inf", "nan", "1e400"])
+def test_a_coordinate_must_be_a_plain_decimal_number(value):
+    report, records = violations([dict(VIOLATION, lat=value)])
+    assert only(report, "bad-number" if "e400" not in value else "out-of-range").where == (
+        "row 2, column lat"
+    )
+    assert records == []
+
+
+@pytest.mark.parametrize("value", ["33.56986", "+33.56986", "33.", ".5e2", "3356986e-5"])
+def test_ordinary_decimal_coordinates_are_read(value):
+    report, records = violations([dict(VIOLATION, lat=value, zone_id="")])
+    assert report.errors == [] and records[0]["lat"] == float(value)
+
+
+def test_a_coordinate_of_5000_digits_is_an_error_not_a_crash():
+    report, _ = violations([dict(VIOLATION, lat="3" + "0" * 5000)])
+    problem = only(report, "out-of-range")
+    assert problem.where == "row 2, column lat" and len(problem.message) < 400
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("occurred", "0001-01-01"),
+        ("occurred", "9999-12-31T23:00-12:00"),
+        ("occurred", "1899-12-31"),
+    ],
+)
+def test_violation_dates_outside_the_years_read_are_located_errors(column, value):
+    report, records = violations([dict(VIOLATION, **{column: value})])
+    problem = only(report, "bad-date")
+    assert problem.where == f"row 2, column {column}" and "1900 to 2100" in problem.message
+    assert records == []
+
+
+@pytest.mark.parametrize("column", ["signed", "effective_from", "effective_to"])
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31T23:00-12:00"])
+def test_agreement_dates_outside_the_years_read_are_located_errors(column, value):
+    if column == "signed" and "T" in value:
+        value = value[:10]
+    report, records = agreements([dict(AGREEMENT, **{column: value})])
+    problem = only(report, "bad-date")
+    assert problem.where == f"row 2, column {column}" and "1900 to 2100" in problem.message
+    assert records == []
+
+
+def test_an_agreement_signed_before_2011_gets_the_documented_warning():
+    report, (record,) = agreements([dict(AGREEMENT, signed="2005-07-22")])
+    problem = only(report, "early-date")
+    assert problem.where == "row 2, column signed" and problem.severity == "warning"
+    assert record["signed"].year == 2005
+
+
+def test_an_agreement_signed_in_the_future_is_an_error():
+    report, _ = agreements([dict(AGREEMENT, signed="2099-01-01")])
+    assert only(report, "future-date").where == "row 2, column signed"

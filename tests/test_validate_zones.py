@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pandas as pd
 import pytest
 
+from geo import schema
 from geo.errors import DataError, Report
 from geo.io import read_zones
 from geo.validate import ZoneVersion, check_zones_text, read_zone_features, row_feature
@@ -187,7 +189,16 @@ def test_row_feature_turns_instants_into_damascus_days_and_drops_derived_columns
     feature = row_feature(row)
     props = feature["properties"]
     assert "version_id" not in props and "feature" not in props
-    assert props["valid_from"] == "2016-02-27" and props["valid_to"] == ""
+
+    def day(instant):
+        return "" if pd.isna(instant) else instant.tz_convert(schema.DAMASCUS).date().isoformat()
+
+    assert props["valid_from"] == day(row["valid_from"]) and props["valid_to"] == day(
+        row["valid_to"]
+    )
+    missing = row.copy()
+    missing["valid_to"] = pd.NaT
+    assert row_feature(missing)["properties"]["valid_to"] == ""
     assert feature["geometry"]["type"] == "Polygon"
     assert isinstance(feature["geometry"]["coordinates"][0][0], list)
     assert row_feature({"zone_id": "x", "name": float("nan"), "geometry": None}) == {

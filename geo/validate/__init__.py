@@ -10,7 +10,8 @@ frames from exactly what was validated.
 - :mod:`geo.validate.zones`: zone properties and boundary versions (:class:`ZoneVersion`);
 - :mod:`geo.validate.records`: the agreements and violations CSV files;
 - :mod:`geo.validate.location`: where a problem is, in a file or in memory;
-- :mod:`geo.validate.text`: decoding files as UTF-8.
+- :mod:`geo.validate.text`: decoding files as UTF-8, and the characters text may hold;
+- :mod:`geo.validate.files`: reading a path named as a data file, whatever it turns out to be.
 
 Every public name is importable from ``geo.validate``.
 """
@@ -25,10 +26,18 @@ from geo.validate.entry import (
     validate_dataset,
     validate_paths,
 )
+from geo.validate.files import (
+    MAX_DATA_BYTES,
+    MAX_IMPORT_BYTES,
+    UnreadableFile,
+    check_path,
+    read_data_file,
+)
 from geo.validate.geometry import FeatureInfo, GeoJSONChecker, region_test
 from geo.validate.location import LocatedProblem, Location
 from geo.validate.records import (
     CsvTable,
+    Unread,
     check_agreements_bytes,
     check_violation_agreements,
     check_violation_zones,
@@ -48,6 +57,8 @@ from geo.validate.zones import (
 )
 
 __all__ = [
+    "MAX_DATA_BYTES",
+    "MAX_IMPORT_BYTES",
     "MEMORY",
     "CsvTable",
     "FeatureInfo",
@@ -56,10 +67,13 @@ __all__ = [
     "LocatedProblem",
     "Location",
     "NotUtf8Error",
+    "Unread",
+    "UnreadableFile",
     "ValidatedData",
     "ZoneVersion",
     "ZonesCheck",
     "check_agreements_bytes",
+    "check_path",
     "check_violation_agreements",
     "check_violation_zones",
     "check_violations_bytes",
@@ -70,6 +84,7 @@ __all__ = [
     "decode_utf8",
     "detect_kind",
     "read_csv_bytes",
+    "read_data_file",
     "read_zone_features",
     "region_test",
     "row_feature",

@@ -22,7 +22,9 @@ import pandas as pd
 from geo.config import AGREEMENTS_FILE, VIOLATIONS_FILE, ZONES_FILE
 from geo.errors import Report, UsageError
 from geo.geojson import WGS84_NAMES
+from geo.validate.files import UnreadableFile, check_path, read_data_file
 from geo.validate.records import (
+    Unread,
     check_agreements_bytes,
     check_violation_agreements,
     check_violation_zones,
@@ -89,17 +91,23 @@ def validate_dataset(data_dir: str | Path, *, display: str | None = None) -> Val
     shown = display if display is not None else str(base)
     files = [base / ZONES_FILE, base / AGREEMENTS_FILE, base / VIOLATIONS_FILE]
     result = ValidatedData(Report())
+    present = []
     for f in files:
-        if not f.is_file():
-            result.report.error(
-                _join(shown, f.name),
-                "",
-                f"file not found; a data folder needs "
-                f"{ZONES_FILE}, {AGREEMENTS_FILE} and {VIOLATIONS_FILE}",
-                "missing-file",
-            )
+        try:
+            check_path(f)
+        except UnreadableFile as exc:
+            if exc.code == "missing":
+                result.report.error(
+                    _join(shown, f.name),
+                    "",
+                    f"file not found; a data folder needs "
+                    f"{ZONES_FILE}, {AGREEMENTS_FILE} and {VIOLATIONS_FILE}",
+                    "missing-file",
+                )
+                continue
+        present.append(f)  # anything else is refused, by what it is, when it is read
     return _validate_files(
-        [(f, _join(shown, f.name)) for f in files if f.is_file()],
+        [(f, _join(shown, f.name)) for f in present],
         result,
         kinds={_join(shown, ZONES_FILE): "zones"},
     )
@@ -120,11 +128,11 @@ def validate_paths(
     names = {p.name.lower() for p, _ in pairs}
     if data_dir is not None and not any(n.endswith((".geojson", ".json")) for n in names):
         candidate = Path(data_dir) / ZONES_FILE
-        if candidate.is_file():
+        if _readable(candidate):
             extra_zones = candidate
     if data_dir is not None:
         candidate = Path(data_dir) / AGREEMENTS_FILE
-        if candidate.is_file():
+        if _readable(candidate):
             extra_agreements = candidate
     return _validate_files(
         pairs,
@@ -133,6 +141,15 @@ def validate_paths(
         reference_zones=extra_zones,
         reference_agreements=extra_agreements,
     )
+
+
+def _readable(path: Path) -> bool:
+    """Whether a reference file (the data folder's zones or agreements) is a regular file."""
+    try:
+        check_path(path)
+    except UnreadableFile:
+        return False
+    return True
 
 
 def _join(folder: str, name: str) -> str:
@@ -151,14 +168,9 @@ def _validate_files(
     loaded: list[tuple[FileKind, str, bytes]] = []
     for path, shown in files:
         try:
-            data = path.read_bytes()
-        except IsADirectoryError:
-            report.error(
-                shown, "", "is a folder; name a file, or use --data for a data folder", "unreadable"
-            )
-            continue
-        except OSError as exc:
-            report.error(shown, "", f"cannot be read: {exc.strerror or exc}", "unreadable")
+            data = read_data_file(path)
+        except UnreadableFile as exc:
+            report.error(shown, "", exc.reason, "unreadable")
             continue
         kind = kinds.get(shown) or detect_kind(path, data)
         if kind == "unknown":
@@ -175,32 +187,38 @@ def _validate_files(
     zone_versions: list[ZoneVersion] = []
     broken: set[str] = set()
     have_zones = False
+    # A zones file that cannot be read as features (not JSON, not a collection) names no zone:
+    # then no record's zones can be checked, and saying so for each record repeats one mistake.
+    unreadable_zones = False
     for kind, shown, data in loaded:
         if kind in (None, "zones", "layer"):
             text = _decode_json(data, shown, report)
             if text is None:
+                unreadable_zones |= kind == "zones"
                 continue
             check = check_zones_text(text, shown, report, kind=kind)
             if check.kind == "zones":
                 have_zones = True
+                unreadable_zones |= not check.readable
                 zone_versions.extend(check.versions)
                 broken |= check.broken_zone_ids
                 if result.zones is None:
                     result.zones = check
-    if not have_zones and reference_zones is not None:
-        ref_report = Report()
-        text = decode_utf8(reference_zones.read_bytes(), errors="replace")
-        zone_versions = check_zones_text(
-            text, str(reference_zones), ref_report, kind="zones"
-        ).versions
-        have_zones = True
-    zone_ids = ({v.zone_id for v in zone_versions} | broken) if have_zones else None
+    if not have_zones and not unreadable_zones and reference_zones is not None:
+        reference = _reference_zones(reference_zones)
+        if reference is not None:
+            zone_versions, have_zones = reference, True
+    known_zones = have_zones and not unreadable_zones
+    zone_ids = ({v.zone_id for v in zone_versions} | broken) if known_zones else None
     have_agreements = False
+    unread = Unread()
     violation_files: list[tuple[str, list[dict[str, Any]]]] = []
     for kind, shown, data in loaded:
         if kind == "agreements":
             have_agreements = True
-            result.agreements += check_agreements_bytes(data, shown, report, zone_ids=zone_ids)
+            result.agreements += check_agreements_bytes(
+                data, shown, report, zone_ids=zone_ids, unread=unread
+            )
         elif kind == "violations":
             records = check_violations_bytes(data, shown, report, zone_ids=zone_ids)
             check_violation_zones(records, zone_versions, shown, report, skip=broken)
@@ -209,14 +227,32 @@ def _validate_files(
     agreements = result.agreements
     if not have_agreements and reference_agreements is not None and violation_files:
         # the reference file's own problems belong to another run; only its ids are needed
-        agreements = check_agreements_bytes(
-            reference_agreements.read_bytes(), str(reference_agreements), Report()
-        )
-        have_agreements = True
-    if have_agreements:
+        try:
+            reference = read_data_file(reference_agreements)
+        except UnreadableFile:
+            reference = None
+        if reference is not None:
+            agreements = check_agreements_bytes(
+                reference, str(reference_agreements), Report(), unread=unread
+            )
+            have_agreements = True
+    if have_agreements and not unread.whole_file:
         for shown, records in violation_files:
-            check_violation_agreements(records, agreements, shown, report)
+            check_violation_agreements(records, agreements, shown, report, skip=unread.ids)
     return result
+
+
+def _reference_zones(path: Path) -> list[ZoneVersion] | None:
+    """The versions of the data folder's zones file, for the references of named CSV files.
+
+    Its own problems belong to another run. None when it cannot be read as features.
+    """
+    try:
+        data = read_data_file(path)
+    except UnreadableFile:
+        return None
+    check = check_zones_text(decode_utf8(data, errors="replace"), str(path), Report(), kind="zones")
+    return check.versions if check.readable else None
 
 
 def _decode_json(data: bytes, shown: str, report: Report) -> str | None:

@@ -28,6 +28,7 @@ from geo.errors import Report
 from geo.geojson import GEOMETRY_TYPES, POLYGON_TYPES, WGS84_NAMES, ParsedText, json_type
 from geo.schema import REGION, REGION_NAME
 from geo.validate.location import Location, Where, record
+from geo.validate.text import printable, text_problem
 
 # Members that change an object's meaning when they appear on the wrong kind (RFC 7946 7.1).
 _FORBIDDEN = {
@@ -36,6 +37,9 @@ _FORBIDDEN = {
     "geometry": ("geometry", "properties", "features"),
 }
 _MAX_EXAMPLES = 3
+_BBOX_ORDER = (
+    "write [west, south, east, north] (with heights: [west, south, lowest, east, north, highest])"
+)
 # The point shapely gives after the reason: "Self-intersection[36.4 33.575]".
 _REASON_POINT = re.compile(r"\[(\S+) (\S+)(?: \S+)?\]$")
 
@@ -90,6 +94,17 @@ def region_test(lon: Any, lat: Any, region: Bounds = REGION) -> tuple[Any, Any]:
     return inside, exchanged & ~inside
 
 
+def _strings(value: Any) -> list[str]:
+    """Every string in a property value, nested arrays and objects included (keys too)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    if isinstance(value, dict):
+        return [s for key, item in value.items() for s in (key, *_strings(item))]
+    return []
+
+
 def _is_number(value: Any) -> bool:
     if not isinstance(value, int | float) or isinstance(value, bool):
         return False
@@ -130,9 +145,10 @@ class GeoJSONChecker:
     def _warning(self, where: Where, message: str, code: str, **at: int | None) -> None:
         record(self.report, self.path, where, "warning", message, code, **at)
 
-    def _check_bbox(self, obj: dict[str, Any], where: Where) -> None:
+    def _check_bbox(self, obj: dict[str, Any], where: Where) -> list[float] | None:
+        """Check a ``bbox`` member's form and order; return it when it can be compared."""
         if "bbox" not in obj:
-            return
+            return None
         bbox = obj["bbox"]
         if not isinstance(bbox, list):
             self._error(where, f"bbox must be an array of numbers, found {json_type(bbox)}", "bbox")
@@ -145,6 +161,70 @@ class GeoJSONChecker:
                 "or remove it: dezmap does not need it",
                 "bbox",
             )
+        else:
+            half = len(bbox) // 2
+            west, south, east, north = bbox[0], bbox[1], bbox[half], bbox[half + 1]
+            wrong = None
+            if south > north and west > east:
+                wrong = "is in the wrong order: it gives the north-east corner first"
+            elif south > north:
+                wrong = (
+                    f"is in the wrong order: its south ({south}) is north of its north ({north})"
+                )
+            elif half == 3 and bbox[2] > bbox[5]:
+                wrong = (
+                    f"is in the wrong order: its lowest height ({bbox[2]}) is above its highest "
+                    f"({bbox[5]})"
+                )
+            if wrong is None:
+                return bbox
+            self._error(where, f"bbox {bbox} {wrong}; {_BBOX_ORDER}", "bbox")
+        return None
+
+    def _check_bbox_contains(
+        self, bbox: list[float] | None, shapes: list[BaseGeometry], where: Where
+    ) -> None:
+        """Check that a bbox holds every position of the geometries it summarises."""
+        if bbox is None or not shapes:
+            return
+        xy = np.concatenate([shapely.get_coordinates(g) for g in shapes])
+        half = len(bbox) // 2
+        west, south, east, north = bbox[0], bbox[1], bbox[half], bbox[half + 1]
+        inside_y = (xy[:, 1] >= south) & (xy[:, 1] <= north)
+        if west <= east:
+            inside = inside_y & (xy[:, 0] >= west) & (xy[:, 0] <= east)
+        else:  # RFC 7946 5.2: a bbox whose west is east of its east crosses the antimeridian
+            inside = inside_y & ((xy[:, 0] >= west) | (xy[:, 0] <= east))
+        outside = np.flatnonzero(~inside)
+        if not len(outside):
+            return
+        x, y = (float(v) for v in xy[outside[0]])
+        if west > east and not ((xy[:, 0] >= west).any() and (xy[:, 0] <= east).any()):
+            detail = (
+                f"its west ({west}) is east of its east ({east}), which RFC 7946 reads as "
+                "crossing the antimeridian, but the geometry does not cross it"
+            )
+        else:
+            detail = f"{len(outside)} position(s) lie outside it, the first [{x:g}, {y:g}]"
+        self._error(
+            where,
+            f"bbox {bbox} does not contain the geometry: {detail}; correct it or remove it "
+            f"(dezmap does not need it): {_BBOX_ORDER}",
+            "bbox",
+        )
+
+    def _check_characters(self, props: dict[str, Any], where: Where) -> None:
+        """Report lone surrogates and control characters in property names and text values."""
+        for name, value in props.items():
+            found = text_problem(name)
+            if found is not None:
+                self._error(where, f"a property name ({ascii(name)}) {found[1]}", found[0])
+                continue
+            for text in _strings(value):
+                found = text_problem(text)
+                if found is not None:
+                    self._error(where, f"property {name!r} {found[1]}", found[0])
+                    break
 
     def _check_forbidden(self, obj: dict[str, Any], kind: str, where: Where) -> None:
         for member in _FORBIDDEN[kind]:
@@ -236,7 +316,7 @@ class GeoJSONChecker:
         self, doc: dict[str, Any], parsed: ParsedText, top: str
     ) -> list[FeatureInfo]:
         self._check_forbidden(doc, "FeatureCollection", top)
-        self._check_bbox(doc, top)
+        bbox = self._check_bbox(doc, top)
         if "features" not in doc:
             self._error(top, "'features' member required: the array of zones", "missing-features")
             return []
@@ -261,6 +341,8 @@ class GeoJSONChecker:
             info = self._check_feature(feature, i, lines[i], f"feature {i}, line {lines[i]}")
             if info is not None:
                 infos.append(info)
+        shapes = [info.geometry for info in infos if info.geometry is not None]
+        self._check_bbox_contains(bbox, shapes, top)
         return infos
 
     def check_feature(self, feature: Any, location: Location) -> FeatureInfo | None:
@@ -292,7 +374,7 @@ class GeoJSONChecker:
         props = feature.get("properties")
         zone_id = props.get("zone_id") if isinstance(props, dict) else None
         if isinstance(where, str) and isinstance(zone_id, str) and zone_id and index is not None:
-            where = f"feature {index} (zone_id={zone_id[:60]}), line {line}"
+            where = f"feature {index} (zone_id={printable(zone_id[:60])}), line {line}"
         kind = feature.get("type")
         if kind != "Feature":
             hint = (
@@ -311,7 +393,7 @@ class GeoJSONChecker:
                 where, f"a feature's type must be 'Feature', found {found}{hint}", "bad-type"
             )
         self._check_forbidden(feature, "Feature", where)
-        self._check_bbox(feature, where)
+        bbox = self._check_bbox(feature, where)
         self.check_crs(feature, where)
         if "id" in feature and not (isinstance(feature["id"], str) or _is_number(feature["id"])):
             self._error(
@@ -328,11 +410,15 @@ class GeoJSONChecker:
                 where, f"'properties' must be an object, found {json_type(props)}", "bad-properties"
             )
             props = None
+        if props is not None:
+            self._check_characters(props, where)
         if "geometry" not in feature:
             self._error(where, "'geometry' member required: the zone's outline", "missing-geometry")
             geom = None
         else:
             geom = self.check_geometry(feature["geometry"], where)
+        if geom is not None:
+            self._check_bbox_contains(bbox, [geom], where)
         location = where if isinstance(where, Location) else None
         return FeatureInfo(index, line, str(where), props, geom, feature.get("id"), location)
 
@@ -367,7 +453,7 @@ class GeoJSONChecker:
             )
             return None
         self._check_forbidden(geometry, "geometry", where)
-        self._check_bbox(geometry, where)
+        bbox = self._check_bbox(geometry, where)
         self.check_crs(geometry, where)
         if kind not in GEOMETRY_TYPES:
             match = [t for t in GEOMETRY_TYPES if t.lower() == kind.lower()]
@@ -441,13 +527,16 @@ class GeoJSONChecker:
         if stats.out_of_range:
             return None
         try:
-            polys = [Polygon(rings[0], rings[1:]) for rings in polygons]
+            # the outline is flat: heights and any further numbers (a warning above) are dropped
+            flat = [[[pos[:2] for pos in ring] for ring in rings] for rings in polygons]
+            polys = [Polygon(rings[0], rings[1:]) for rings in flat]
         except (ValueError, TypeError, shapely.errors.GEOSException) as exc:
             self._error(where, f"the outline cannot be built: {exc}", "bad-geometry")
             return None
         shape: BaseGeometry = polys[0] if kind == "Polygon" else MultiPolygon(polys)
         self._check_validity(shape, where, polygons)
         self._check_winding(polys, kind, where)
+        self._check_bbox_contains(bbox, [shape], where)
         return shape
 
     def _check_ring(
@@ -524,7 +613,7 @@ class GeoJSONChecker:
                 **at,
             )
             return False
-        if ring[0][:2] != ring[-1][:2]:
+        if ring[0] != ring[-1]:
             self._error(
                 where,
                 f"{name} is not closed: the last position {ring[-1]!r} differs from the first "
@@ -731,7 +820,7 @@ def _ring_ok(ring: Any) -> bool:
         isinstance(ring, list)
         and len(ring) >= 4
         and all(isinstance(p, list) and len(p) >= 2 and all(_is_number(v) for v in p) for p in ring)
-        and ring[0][:2] == ring[-1][:2]
+        and ring[0] == ring[-1]
     )
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from geo.errors import Problem, Report, Severity
+from geo.validate.text import printable
 
 
 @dataclass(frozen=True)
@@ -127,4 +128,4 @@ def _text(value: Any) -> str | None:
     """A property's text, trimmed and cut short for a message; None when it is not text."""
     if not isinstance(value, str) or not value.strip():
         return None
-    return value.strip()[:60]
+    return printable(value.strip()[:60])

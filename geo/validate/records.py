@@ -12,8 +12,8 @@ import datetime as dt
 import io
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import shapely
@@ -25,11 +25,29 @@ from geo import schema
 from geo.errors import Report
 from geo.schema import ParseError
 from geo.validate.geometry import region_test
-from geo.validate.text import NotUtf8Error, decode_utf8
+from geo.validate.text import NotUtf8Error, decode_utf8, quoted, text_problem
 from geo.validate.zones import ZoneVersion
 
 _URL_RE = re.compile(r"https?://\S+")
+# Plain decimal numbers with ASCII digits: float() would also read "3_3.5", "inf" and other
+# scripts' digits, which are typing mistakes in a coordinate column.
+_DECIMAL_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_COUNT_RE = re.compile(r"[0-9]+")
 _DATASET_RE = re.compile(r"\b(PA-X|UCDP|ACLED|GED)\b", re.IGNORECASE)
+
+
+@dataclass
+class Unread:
+    """What a check of records could not read, so that references to it are not reported.
+
+    A record that names an agreement whose row has an error would otherwise earn a second
+    error ("unknown agreement") for the same mistake.
+    """
+
+    #: The ids of rows that were rejected.
+    ids: set[str] = field(default_factory=set)
+    #: True when the file could not be read at all (encoding, quoting, header).
+    whole_file: bool = False
 
 
 @dataclass
@@ -152,6 +170,13 @@ class _RowReader:
     def where(self, column: str) -> str:
         return f"row {self.row_number}, column {column}"
 
+    def check_characters(self) -> None:
+        """Report lone surrogates and control characters in any cell of the row."""
+        for column, value in self.row.items():
+            found = text_problem(value)
+            if found is not None:
+                self.error(column, f"{column} {found[1]}", found[0])
+
     def error(self, column: str, message: str, code: str) -> None:
         self.report.error(self.path, self.where(column), message, code)
         self.ok = False
@@ -199,37 +224,54 @@ class _RowReader:
         except ParseError as exc:
             self.error(column, str(exc), "bad-date")
             return None
-        if parsed.utc > dt.datetime.now(dt.UTC) + dt.timedelta(days=1):
+        return parsed if self._plausible_time(column, value, parsed.utc) else None
+
+    def day(self, column: str) -> dt.date | None:
+        """A calendar day (``signed``), with the checks of an instant."""
+        value = self.text(column)
+        if not value:
+            return None
+        try:
+            parsed = schema.parse_date(value)
+        except ParseError as exc:
+            self.error(column, str(exc), "bad-date")
+            return None
+        ok = self._plausible_time(column, value, schema.local_midnight(parsed))
+        return parsed if ok else None
+
+    def _plausible_time(self, column: str, value: str, utc: dt.datetime) -> bool:
+        """Refuse an instant in the future; warn about one before the war (False: refused)."""
+        if utc > dt.datetime.now(dt.UTC) + dt.timedelta(days=1):
             self.error(
                 column,
                 f"{value!r} lies in the future; records are of things that "
                 "happened: check the year",
                 "future-date",
             )
-            return None
-        if parsed.utc.year < 2011:
+            return False
+        if utc.year < 2011:
             self.warning(
                 column,
                 f"{value!r} is before the Syrian war began (2011); check the year",
                 "early-date",
             )
-        return parsed
+        return True
 
     def number(self, column: str, low: float, high: float) -> float | None:
         value = self.text(column)
         if not value:
             return None
-        try:
-            number = float(value)
-        except ValueError:
+        if not _DECIMAL_RE.fullmatch(value):
             self.error(
                 column,
-                f"{value!r} is not a number; write decimal degrees with a point, e.g. 33.5102",
+                f"{quoted(value)} is not a number; write decimal degrees with a point and the "
+                "digits 0-9, e.g. 33.5102",
                 "bad-number",
             )
             return None
+        number = float(value)
         if not math.isfinite(number) or not low <= number <= high:
-            self.error(column, f"{value!r} is out of range [{low}, {high}]", "out-of-range")
+            self.error(column, f"{quoted(value)} is out of range [{low}, {high}]", "out-of-range")
             return None
         return number
 
@@ -237,14 +279,33 @@ class _RowReader:
         value = self.text(column, required=False)
         if not value:
             return None
-        if not re.fullmatch(r"\d+", value):
+        if not _COUNT_RE.fullmatch(value):
             self.error(
                 column,
-                f"{value!r} must be a whole number of people (or empty when not reported)",
+                f"{quoted(value)} must be a whole number of people written with the digits 0-9 "
+                "(or empty when not reported)",
                 "bad-number",
             )
             return None
-        return int(value)
+        # compare the digits before converting: Python refuses to read 4,300 digits or more
+        digits = value.lstrip("0") or "0"
+        if len(digits) > len(str(schema.MAX_CASUALTIES)) or int(digits) > schema.MAX_CASUALTIES:
+            self.error(
+                column,
+                f"{quoted(value)} is out of range: more than {schema.MAX_CASUALTIES:,} people "
+                "killed in one incident is not a plausible count; check for a misplaced digit",
+                "out-of-range",
+            )
+            return None
+        number = int(digits)
+        if number > schema.IMPLAUSIBLE_CASUALTIES:
+            self.warning(
+                column,
+                f"{number:,} people killed is more than any single event recorded in the Syrian "
+                f"war (none reached {schema.IMPLAUSIBLE_CASUALTIES:,}); check the count",
+                "implausible-count",
+            )
+        return number
 
     def source(self, column: str = "source") -> str:
         value = self.text(
@@ -274,30 +335,35 @@ def _unique(reader: _RowReader, column: str, value: str, seen: dict[str, int]) -
 
 
 def check_agreements_bytes(
-    data: bytes, path: str, report: Report, *, zone_ids: set[str] | None = None
+    data: bytes,
+    path: str,
+    report: Report,
+    *,
+    zone_ids: set[str] | None = None,
+    unread: Unread | None = None,
 ) -> list[dict[str, Any]]:
     """Check an agreements CSV and return its readable rows with typed values.
 
-    ``zone_ids``, when given, are the zones that records may name.
+    ``zone_ids``, when given, are the zones that records may name. ``unread``, when given,
+    receives the ids of the rows that were rejected, or learns that the file could not be
+    read at all.
     """
     table = read_csv_bytes(
         data, path, report, columns=schema.AGREEMENT_COLUMNS, optional=schema.AGREEMENT_OPTIONAL
     )
     if table is None:
+        if unread is not None:
+            unread.whole_file = True
         return []
     out, seen = [], {}
     for number, row in table.rows:
         r = _RowReader(path, number, row, report)
+        r.check_characters()
         agreement_id = r.slug("agreement_id")
         _unique(r, "agreement_id", agreement_id, seen)
         title = r.text("title")
         kind = r.choice("kind", schema.AGREEMENT_KINDS, strict=False)
-        signed = None
-        if r.text("signed"):
-            try:
-                signed = schema.parse_date(row["signed"])
-            except ParseError as exc:
-                r.error("signed", str(exc), "bad-date")
+        signed = r.day("signed")
         start = r.instant("effective_from")
         end = r.instant("effective_to", required=False)
         if start and end and end.utc <= start.utc:
@@ -325,25 +391,28 @@ def check_agreements_bytes(
                 "open-ended-collapse",
             )
         source = r.source()
-        if r.ok and start:
-            out.append(
-                {
-                    "agreement_id": agreement_id,
-                    "title": title,
-                    "kind": kind,
-                    "signed": signed,
-                    "effective_from": start.utc,
-                    "effective_to": end.utc if end else None,
-                    "date_precision": precision,
-                    "zone_ids": zones,
-                    "parties": parties,
-                    "guarantors": row.get("guarantors", ""),
-                    "terms": terms,
-                    "outcome": outcome,
-                    "source": source,
-                    "row": number,
-                }
-            )
+        if not (r.ok and start):
+            if unread is not None and agreement_id:
+                unread.ids.add(agreement_id)
+            continue
+        out.append(
+            {
+                "agreement_id": agreement_id,
+                "title": title,
+                "kind": kind,
+                "signed": signed,
+                "effective_from": start.utc,
+                "effective_to": end.utc if end else None,
+                "date_precision": precision,
+                "zone_ids": zones,
+                "parties": parties,
+                "guarantors": row.get("guarantors", ""),
+                "terms": terms,
+                "outcome": outcome,
+                "source": source,
+                "row": number,
+            }
+        )
     return out
 
 
@@ -373,6 +442,7 @@ def check_violations_bytes(
     out, seen = [], {}
     for number, row in table.rows:
         r = _RowReader(path, number, row, report)
+        r.check_characters()
         violation_id = r.slug("violation_id")
         _unique(r, "violation_id", violation_id, seen)
         occurred = r.instant("occurred")
@@ -454,6 +524,7 @@ def check_violation_agreements(
     report: Report,
     *,
     where: Callable[[Mapping[str, Any]], str] | None = None,
+    skip: Collection[str] = frozenset(),
 ) -> None:
     """Check the agreements each violation says it breaches (its ``agreement_ids``).
 
@@ -475,6 +546,9 @@ def check_violation_agreements(
         Receives the problems.
     where
         Names a record's place in messages; by default its CSV row (``rec["row"]``).
+    skip
+        Agreement ids not to check: those whose rows could not be read (their error is
+        reported already).
     """
     periods = {
         rec["agreement_id"]: (rec["effective_from"], rec["effective_to"]) for rec in agreements
@@ -485,6 +559,8 @@ def check_violation_agreements(
         ids = schema.split_list(names) if isinstance(names, str) else list(names)
         start, end = rec.get("occurred"), rec.get("occurred_end")
         for agreement_id in ids:
+            if agreement_id in skip:
+                continue
             if agreement_id not in periods:
                 report.error(
                     path,

@@ -169,6 +169,10 @@ class ZonesCheck:
     #: Zones with a version that could not be read: checks that depend on their outlines are
     #: skipped, so that one mistake is not reported again for every record in the zone.
     broken_zone_ids: set[str] = field(default_factory=set)
+    #: False when the document could not be read as features at all (not JSON, not a
+    #: collection of features): then it names no zone, and records that refer to zones
+    #: cannot be checked against it.
+    readable: bool = True
 
 
 def check_zones_text(
@@ -197,12 +201,12 @@ def check_zones_text(
     """
     parsed = parse_text(text, path, report)
     if parsed is None:
-        return ZonesCheck(kind or "zones")
+        return ZonesCheck(kind or "zones", readable=False)
     if kind is None:
         kind = "zones" if _looks_like_zones(parsed.doc, path) else "layer"
     checker = GeoJSONChecker(path, report)
     features = checker.check_document(parsed, require_collection=kind == "zones")
-    result = ZonesCheck(kind, features=features)
+    result = ZonesCheck(kind, features=features, readable=bool(features))
     if kind == "zones":
         _zone_rules(result, path, report)
     return result
