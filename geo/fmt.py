@@ -10,6 +10,11 @@ The canonical form makes hand edits and tool edits diff cleanly:
 - two-space indentation, UTF-8 without escapes, a final newline.
 
 Formatting is idempotent: formatting canonical text returns it unchanged.
+
+:func:`fmt_file` writes only what validates: a file with errors is refused with every problem
+(fix it first), and so is a file that formatting itself would break (rounding to 6 decimals can
+collapse a sliver thinner than 0.1 m into an invalid outline). Warnings (winding, a legacy
+``crs``) do not stop it; formatting removes some of them.
 """
 
 from __future__ import annotations
@@ -21,9 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from geo.atomic import atomic_write_text
-from geo.errors import Report, ZoneFileError
+from geo.errors import Problem, Report, ZoneFileError
 from geo.geojson import WGS84_NAMES, parse_text
 from geo.schema import ZONE_PROPERTIES
+from geo.validate import FileKind, check_zones_text
+from geo.validate.files import UnreadableFile, read_data_file
+from geo.validate.text import NotUtf8Error, decode_utf8
 
 DECIMALS = 6
 _ORDER = {
@@ -48,12 +56,14 @@ def format_text(text: str, path: str = "<text>") -> str:
     Raises
     ------
     ZoneFileError
-        When the text cannot be formatted safely: not JSON, duplicate members, or a ``crs``
-        that is not WGS84 (reprojecting is not formatting).
+        When the text cannot be formatted safely: not JSON, duplicate members, a number too
+        large for a float, or a ``crs`` that is not WGS84 (reprojecting is not formatting).
     """
     report = Report()
     parsed = parse_text(text, path, report)
-    blocking = [p for p in report.errors if p.code in ("json-syntax", "duplicate-member")]
+    blocking = [
+        p for p in report.errors if p.code in ("json-syntax", "duplicate-member", "bad-number")
+    ]
     if parsed is None or blocking:
         raise ZoneFileError(f"{path}: cannot be formatted until it is valid JSON", report.problems)
     doc = parsed.doc
@@ -65,24 +75,55 @@ def format_text(text: str, path: str = "<text>") -> str:
 def fmt_file(path: str | Path, *, check: bool = False) -> FmtResult:
     """Format one file in place (atomically), or with ``check`` only tell whether it would change.
 
+    The file is validated first (as ``dezmap validate FILE`` does: a zones file or a polygon
+    layer) and its canonical form after: either with an error is refused and nothing is
+    written.
+
     Raises
     ------
     ZoneFileError
-        When the file cannot be read or formatted.
+        When the file cannot be read, has errors, or would have errors once formatted;
+        ``.problems`` lists them.
     """
     shown = str(path)
     try:
-        raw = Path(path).read_bytes()
-        text = raw.decode("utf-8-sig")
-    except OSError as exc:
-        raise ZoneFileError(f"{shown}: cannot be read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise ZoneFileError(f"{shown}: is not UTF-8; re-save it as UTF-8") from None
+        raw = read_data_file(path)
+    except UnreadableFile as exc:
+        problem = Problem(shown, "", "error", exc.reason, exc.code)
+        raise ZoneFileError(str(exc), [problem]) from None
+    try:
+        text = decode_utf8(raw)
+    except NotUtf8Error as exc:
+        raise ZoneFileError(f"{shown}: {exc}") from None
+    kind = _checked(
+        text,
+        shown,
+        f"{shown}: {{n}} error{{s}}; fix them first (see `dezmap "
+        f"validate {shown}`): dezmap fmt writes only what validates",
+    )
     new = format_text(text, shown)
+    _checked(
+        new,
+        f"{shown} (formatted)",
+        f"{shown}: formatting would make the file invalid ({{n}} error{{s}}), so it was left as "
+        "it is; move the vertices apart where an outline is thinner than 6 decimals (0.1 m)",
+        kind,
+    )
     changed = new.encode("utf-8") != raw
     if changed and not check:
         atomic_write_text(path, new)
     return FmtResult(shown, changed, new)
+
+
+def _checked(text: str, shown: str, refusal: str, kind: FileKind | None = None) -> FileKind:
+    """Validate ``text``; raise ``refusal`` (with the count filled in) when it has errors."""
+    report = Report()
+    check = check_zones_text(text, shown, report, kind=kind)
+    errors = report.errors
+    if errors:
+        n = len(errors)
+        raise ZoneFileError(refusal.format(n=n, s="s" * (n != 1)), report.problems)
+    return check.kind
 
 
 # --- canonical structure ---------------------------------------------------------------------

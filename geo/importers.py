@@ -28,8 +28,9 @@ import pandas as pd
 from geo import schema
 from geo.datasets import DatasetInfo, dataset_name, write_dataset
 from geo.errors import ImportFileError, Problem, UsageError
-from geo.validate import region_test
-from geo.validate.text import NotUtf8Error, decode_utf8, strip_bom
+from geo.validate import files, region_test
+from geo.validate.files import UnreadableFile, read_data_file
+from geo.validate.text import NotUtf8Error, decode_utf8, quoted, strip_bom
 
 #: The formats :func:`run_import` reads.
 FORMATS: tuple[str, ...] = ("ucdp", "acled", "pax")
@@ -37,6 +38,8 @@ FORMATS: tuple[str, ...] = ("ucdp", "acled", "pax")
 CHUNK_ROWS = 50_000
 #: Violation kinds that only imported UCDP sets use (UCDP's types of violence).
 UCDP_KINDS = ("state-based-violence", "non-state-violence", "one-sided-violence")
+#: Columns the converters add for the checks of kept rows; not written.
+_HELPER_COLUMNS = ("_row", "_outside", "_implausible")
 #: How many row numbers a summary warning lists before it says "...".
 _ROWS_LISTED = 20
 
@@ -240,8 +243,8 @@ def _coordinates(
         empty,
         "missing-coordinates",
         lambda i: (
-            f"no position: {lat_column} is {lat_text.iat[i]!r} and {lon_column} is "
-            f"{lon_text.iat[i]!r}"
+            f"no position: {lat_column} is {quoted(lat_text.iat[i])} and {lon_column} is "
+            f"{quoted(lon_text.iat[i])}"
         ),
     )
     bad_lat = ~empty & ~lat.between(-90, 90)
@@ -249,13 +252,15 @@ def _coordinates(
     issues.flag(
         bad_lat,
         "bad-number",
-        lambda i: f"{lat_column} {lat_text.iat[i]!r} is not a latitude (a number from -90 to 90)",
+        lambda i: (
+            f"{lat_column} {quoted(lat_text.iat[i])} is not a latitude (a number from -90 to 90)"
+        ),
     )
     issues.flag(
         bad_lon,
         "bad-number",
         lambda i: (
-            f"{lon_column} {lon_text.iat[i]!r} is not a longitude (a number from -180 to 180)"
+            f"{lon_column} {quoted(lon_text.iat[i])} is not a longitude (a number from -180 to 180)"
         ),
     )
     usable = ~(empty | bad_lat | bad_lon)
@@ -274,14 +279,31 @@ def _coordinates(
 
 
 def _count(t: pd.DataFrame, column: str, issues: _RowIssues) -> pd.Series:
-    """A count of people (``Int64``); empty stays missing, anything else not whole is flagged."""
+    """A count of people (``Int64``); empty stays missing, anything else not whole is flagged.
+
+    A count above :data:`geo.schema.MAX_CASUALTIES` is flagged too (it would not even fit the
+    column when it passes 2^63); one above :data:`geo.schema.IMPLAUSIBLE_CASUALTIES` is kept,
+    for a warning (see :func:`_summary_warnings`).
+    """
     text = _text(t, column)
     number = pd.to_numeric(text, errors="coerce").astype("float64")
-    bad = (text != "") & ~((number >= 0) & (number % 1 == 0))
+    whole = (number >= 0) & (number % 1 == 0)
+    bad = (text != "") & ~whole
     issues.flag(
-        bad, "bad-number", lambda i: f"{column} {text.iat[i]!r} is not a whole number of people"
+        bad,
+        "bad-number",
+        lambda i: f"{column} {quoted(text.iat[i])} is not a whole number of people",
     )
-    return number.where(~bad).astype("Int64")
+    huge = ~bad & (number > schema.MAX_CASUALTIES)
+    issues.flag(
+        huge,
+        "out-of-range",
+        lambda i: (
+            f"{column} {quoted(text.iat[i])} is out of range: more than "
+            f"{schema.MAX_CASUALTIES:,} people killed in one event is not a plausible count"
+        ),
+    )
+    return number.where(~(bad | huge)).astype("Int64")
 
 
 def _choice(
@@ -294,7 +316,9 @@ def _choice(
     """Map coded values; flag codes that are not in ``mapping`` (``allowed`` words them)."""
     text = _text(t, column)
     mapped = text.map(mapping)
-    issues.flag(mapped.isna(), "bad-choice", lambda i: f"{column} {text.iat[i]!r} is not {allowed}")
+    issues.flag(
+        mapped.isna(), "bad-choice", lambda i: f"{column} {quoted(text.iat[i])} is not {allowed}"
+    )
     return mapped.fillna("").astype("str")
 
 
@@ -312,7 +336,7 @@ def _flag_days(
         days.isna(),
         "bad-date",
         lambda i: (
-            f"{name} {text.iat[i]!r} is not a date"
+            f"{name} {quoted(text.iat[i])} is not a date"
             + (" (it is empty)" if not text.iat[i] else f"; expected {expected}")
         ),
     )
@@ -377,7 +401,8 @@ def _convert_ucdp(t: pd.DataFrame, issues: _RowIssues) -> pd.DataFrame:
         end < start,
         "date-order",
         lambda i: (
-            f"date_end {t['date_end'].iat[i]!r} is before date_start {t['date_start'].iat[i]!r}"
+            f"date_end {quoted(t['date_end'].iat[i])} is before date_start "
+            f"{quoted(t['date_start'].iat[i])}"
         ),
     )
     lat, lon, outside = _coordinates(t, "latitude", "longitude", issues)
@@ -440,6 +465,7 @@ def _convert_ucdp(t: pd.DataFrame, issues: _RowIssues) -> pd.DataFrame:
             "summary": summary,
             "source": source,
             "_outside": outside,
+            "_implausible": casualties > schema.IMPLAUSIBLE_CASUALTIES,
         },
     )
 
@@ -571,6 +597,7 @@ def _convert_acled(t: pd.DataFrame, issues: _RowIssues) -> pd.DataFrame:
             "summary": summary,
             "source": source,
             "_outside": outside,
+            "_implausible": casualties > schema.IMPLAUSIBLE_CASUALTIES,
         },
     )
 
@@ -660,7 +687,7 @@ def _convert_pax(t: pd.DataFrame, issues: _RowIssues) -> pd.DataFrame:
     issues.flag(
         ~ids.str.fullmatch(r"[0-9]+"),
         "bad-id",
-        lambda i: f"AgtId {ids.iat[i]!r} is not a PA-X agreement number",
+        lambda i: f"AgtId {quoted(ids.iat[i])} is not a PA-X agreement number",
     )
     day = _days(t["dat"], _ISO_DAY)
     _flag_days(t, "dat", day, issues, "YYYY-MM-DD", label="Dat")
@@ -777,13 +804,13 @@ _SPECS: dict[str, _Format] = {
 def _load_bytes(path: Path, shown: str, spec: _Format) -> bytes:
     """The file's bytes without a UTF-8 byte-order mark, after checking it is UTF-8 text."""
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ImportFileError(f"{shown}: no such file; give the path of {spec.title}") from None
-    except IsADirectoryError:
-        raise ImportFileError(f"{shown}: is a folder; give {spec.title} itself") from None
-    except OSError as exc:
-        raise ImportFileError(f"{shown}: cannot be read: {exc.strerror or exc}") from None
+        data = read_data_file(path, limit=files.MAX_IMPORT_BYTES)
+    except UnreadableFile as exc:
+        if exc.code == "missing":
+            raise ImportFileError(f"{shown}: no such file; give the path of {spec.title}") from None
+        if exc.code == "folder":
+            raise ImportFileError(f"{shown}: is a folder; give {spec.title} itself") from None
+        raise ImportFileError(f"{shown}: {exc.reason}") from None
     for magic, what in _MAGIC:
         if data.startswith(magic):
             raise ImportFileError(f"{shown}: this is {what}; import {spec.title} instead")
@@ -1005,7 +1032,8 @@ def _drop_duplicates(frame: pd.DataFrame, spec: _Format, issues: _RowIssues) -> 
         issues.flag_row(
             int(row),
             "duplicate-id",
-            f"duplicate {original} {shown!r}: row {first_row[value]} has the same id and is kept",
+            f"duplicate {original} {quoted(shown)}: row {first_row[value]} has the same id and is "
+            "kept",
         )
     return frame[~duplicate].reset_index(drop=True)
 
@@ -1017,7 +1045,7 @@ def _rows_text(rows: Iterable[int]) -> str:
 
 
 def _summary_warnings(frame: pd.DataFrame, spec: _Format, shown: str) -> list[Problem]:
-    """Warnings about kept rows: positions outside the region, agreements without a zone."""
+    """Warnings about kept rows: outside the region, beyond any recorded event, without a zone."""
     problems = []
     if "_outside" in frame.columns and frame["_outside"].any():
         rows = frame.loc[frame["_outside"], "_row"]
@@ -1029,6 +1057,19 @@ def _summary_warnings(frame: pd.DataFrame, spec: _Format, shown: str) -> list[Pr
                 f"{len(rows)} row(s) lie outside {schema.REGION_NAME} and were imported as they "
                 f"are: rows {_rows_text(rows)}; check their positions",
                 "outside-region",
+            )
+        )
+    if "_implausible" in frame.columns and frame["_implausible"].fillna(False).any():
+        rows = frame.loc[frame["_implausible"].fillna(False).astype(bool), "_row"]
+        problems.append(
+            Problem(
+                shown,
+                "",
+                "warning",
+                f"{len(rows)} row(s) count more than {schema.IMPLAUSIBLE_CASUALTIES:,} people "
+                "killed, more than any single event recorded in the Syrian war, and were "
+                f"imported as they are: rows {_rows_text(rows)}; check their counts",
+                "implausible-count",
             )
         )
     if "zone_ids" in frame.columns:
@@ -1117,7 +1158,7 @@ def run_import(
             skipped,
         )
     notes = _summary_warnings(frame, spec, shown)
-    records = frame.drop(columns=[c for c in ("_row", "_outside") if c in frame.columns])
+    records = frame.drop(columns=[c for c in _HELPER_COLUMNS if c in frame.columns])
     try:
         info = write_dataset(
             records,

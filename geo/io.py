@@ -20,7 +20,7 @@ import pandas as pd
 
 from geo import schema
 from geo.config import AGREEMENTS_FILE, VIOLATIONS_FILE, ZONES_FILE, default_data_dir
-from geo.errors import DataError, RecordError, Report, ZoneFileError
+from geo.errors import DataError, Problem, RecordError, Report, ZoneFileError
 from geo.validate import (
     ZonesCheck,
     ZoneVersion,
@@ -30,6 +30,7 @@ from geo.validate import (
     check_zones_text,
     validate_dataset,
 )
+from geo.validate.files import UnreadableFile, read_data_file
 from geo.validate.text import NotUtf8Error, decode_utf8
 
 CRS = "EPSG:4326"
@@ -147,9 +148,10 @@ def _check_geojson_file(
     """Read and check a GeoJSON file; raise ``error`` with every problem if it has errors."""
     shown = str(path)
     report = Report()
+    data = _read_bytes(path, error)
     try:
-        text = decode_utf8(Path(path).read_bytes())
-    except (OSError, NotUtf8Error) as exc:
+        text = decode_utf8(data)
+    except NotUtf8Error as exc:
         raise error(f"{shown}: cannot be read: {exc}") from None
     check = check_zones_text(text, shown, report, kind=kind)
     _raise_if_errors(report, shown, error)
@@ -218,10 +220,11 @@ def _versions_of(zones: gpd.GeoDataFrame) -> list[ZoneVersion]:
 
 
 def _read_bytes(path: str | Path, error: type[DataError]) -> bytes:
+    """The file's bytes; a path that is not a readable data file raises ``error`` saying why."""
     try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise error(f"{path}: cannot be read: {exc.strerror or exc}") from None
+        return read_data_file(path)
+    except UnreadableFile as exc:
+        raise error(str(exc), [Problem(str(path), "", "error", exc.reason, "unreadable")]) from None
 
 
 # --- data folders ----------------------------------------------------------------------------

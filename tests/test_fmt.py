@@ -171,3 +171,83 @@ def test_default_file_is_the_data_folder_zones(tmp_path, monkeypatch, capsys):
     shutil.copytree(DATA, folder)
     monkeypatch.chdir(tmp_path)
     assert main(["fmt", "--check"]) == 0
+
+
+# --- fmt writes only what validates ------------------------------------------------------------
+
+
+def test_an_empty_file_is_refused_not_rewritten_to_null(tmp_path, capsys):
+    path = tmp_path / "zones.geojson"
+    path.write_text("")
+    assert main(["fmt", str(path)]) == 1
+    assert "the file is empty" in capsys.readouterr().out
+    assert path.read_text() == ""
+
+
+def test_an_overflowing_coordinate_is_refused_not_written_as_null(tmp_path, capsys):
+    path = write_zones(tmp_path / "zones.geojson", zone_feature())
+    text = path.read_text().replace("36.37", "1e400", 1)
+    path.write_text(text)
+    assert main(["fmt", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "1e400" in out and "line" in out
+    assert path.read_text() == text and "null" not in path.read_text()
+
+
+def test_a_coordinate_of_5000_digits_is_refused_with_its_place(tmp_path, capsys):
+    path = write_zones(tmp_path / "zones.geojson", zone_feature())
+    text = path.read_text().replace("36.37", "3" + "0" * 5000, 1)
+    path.write_text(text)
+    assert main(["fmt", "--check", str(path)]) == 1
+    out = capsys.readouterr()
+    assert "5001 digits" in out.out and "internal error" not in out.err
+    assert path.read_text() == text
+
+
+def test_a_lone_surrogate_is_refused_with_its_place_not_a_crash(tmp_path, capsys):
+    path = write_zones(tmp_path / "zones.geojson", zone_feature(notes="x"))
+    text = path.read_text().replace('"notes": "x"', '"notes": "a\\ud800b"')
+    path.write_text(text)
+    assert main(["fmt", str(path)]) == 1
+    out = capsys.readouterr()
+    assert "internal error" not in out.err
+    assert "notes" in out.out and "\\ud800" in out.out and "feature 0" in out.out
+    assert path.read_text() == text
+
+
+def test_a_file_that_does_not_validate_is_not_written(tmp_path, capsys):
+    bowtie = [[36.37, 33.55], [36.43, 33.60], [36.43, 33.55], [36.37, 33.60], [36.37, 33.55]]
+    path = write_zones(tmp_path / "zones.geojson", zone_feature(ring=bowtie))
+    before = path.read_bytes()
+    assert main(["fmt", str(path)]) == 1
+    out = capsys.readouterr()
+    assert "Self-intersection" in out.out and "dezmap validate" in out.err
+    assert path.read_bytes() == before
+
+
+def test_formatting_that_would_make_an_outline_invalid_is_refused(tmp_path, capsys):
+    # a sliver thinner than the 6-decimal grid: valid as written, it collapses when rounded
+    sliver = [[36.37, 33.55], [36.43, 33.55], [36.40, 33.5500001], [36.37, 33.55]]
+    path = write_zones(tmp_path / "zones.geojson", zone_feature(ring=sliver))
+    before = path.read_bytes()
+    assert check_zones_text(before.decode(), "zones.geojson", report := Report()).versions
+    assert report.ok
+    with pytest.raises(ZoneFileError, match="formatting would make") as info:
+        fmt_file(path)
+    assert any(p.code == "invalid-geometry" for p in info.value.problems)
+    assert path.read_bytes() == before
+
+
+def test_warnings_do_not_stop_formatting(tmp_path):
+    path = write_zones(tmp_path / "zones.geojson", zone_feature(ring=DUMA_SQUARE[::-1], name_ar=""))
+    assert fmt_file(path).changed
+
+
+def test_a_byte_order_mark_is_dropped_and_other_encodings_are_located(tmp_path, capsys):
+    path = write_zones(tmp_path / "zones.geojson", zone_feature())
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert fmt_file(path).changed and not path.read_bytes().startswith(b"\xef\xbb\xbf")
+    path.write_bytes(path.read_bytes().replace(b"Eastern", "Caf\xe9".encode("cp1252")))
+    assert main(["fmt", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "byte 0xe9 at line" in err and "'é' in Windows-1252" in err

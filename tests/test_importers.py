@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import os
 import shutil
 
@@ -624,3 +626,85 @@ def test_row_numbers_hold_across_chunks(tmp_path, monkeypatch, careful):
     else:
         assert (result.rows_read, result.rows_written) == (9, 3)
     assert found == [(p.where, p.code) for p in expected.problems]
+
+
+# --- one bad value is that row's problem, however large or strange -------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["1e19", "1e18", str(2**63), str(2**64 + 1), "1" + "0" * 5000, "1e400", "inf", "1000001"],
+)
+def test_an_impossible_ucdp_death_count_skips_only_its_row(tmp_path, value):
+    rows = [ucdp_row(id="1"), ucdp_row(id="2", best=value), ucdp_row(id="3", best="7")]
+    source = tmp_path / "ged.csv"
+    source.write_text(csv_text(UCDP_HEADER, rows), encoding="utf-8")
+    result = run_import("ucdp", source, tmp_path / "ged.parquet", progress=False)
+    assert (result.rows_read, result.rows_written) == (3, 2)
+    [problem] = result.problems
+    assert problem.where == "row 3" and problem.code in ("bad-number", "out-of-range")
+    assert "best" in problem.message and "the row was skipped" in problem.message
+    assert len(problem.message) < 400
+    frame, _ = read_dataset(result.info.path)
+    assert list(frame["casualties"]) == [2, 7]
+
+
+@pytest.mark.parametrize("value", [str(2**63), str(2**63 - 1), "9" * 30, "1e19"])
+def test_an_impossible_acled_fatality_count_skips_only_its_row(tmp_path, value):
+    lines = ACLED.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    column = header.index("fatalities")
+    fields = next(csv.reader([lines[2]]))
+    fields[column] = value
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(fields)
+    lines[2] = out.getvalue()
+    source = tmp_path / "acled.csv"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_import("acled", source, tmp_path / "acled.parquet", progress=False)
+    assert (result.rows_read, result.rows_written) == (16, 15)
+    [problem] = result.problems
+    assert problem.where == "row 3" and "fatalities" in problem.message
+
+
+def test_an_implausible_death_count_is_kept_with_a_warning(tmp_path):
+    rows = [ucdp_row(id="1", best="20000"), ucdp_row(id="2"), ucdp_row(id="3", best="10001")]
+    source = tmp_path / "ged.csv"
+    source.write_text(csv_text(UCDP_HEADER, rows), encoding="utf-8")
+    result = run_import("ucdp", source, tmp_path / "ged.parquet", progress=False)
+    assert result.rows_written == 3
+    [warning] = result.problems
+    assert warning.code == "implausible-count" and warning.severity == "warning"
+    assert "rows 2, 4" in warning.message and "more than any single event" in warning.message
+    frame, _ = read_dataset(result.info.path)
+    assert list(frame["casualties"]) == [20000, 2, 10001]
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("latitude", "3" + "0" * 5000), ("longitude", "1e400"), ("latitude", "nan")],
+)
+def test_an_absurd_coordinate_skips_only_its_row(tmp_path, column, value):
+    rows = [ucdp_row(id="1"), ucdp_row(id="2", **{column: value})]
+    source = tmp_path / "ged.csv"
+    source.write_text(csv_text(UCDP_HEADER, rows), encoding="utf-8")
+    result = run_import("ucdp", source, tmp_path / "ged.parquet", progress=False)
+    assert result.rows_written == 1
+    [problem] = result.problems
+    assert problem.where == "row 3" and column in problem.message and len(problem.message) < 400
+
+
+def test_an_export_larger_than_the_bound_is_refused_with_its_size(tmp_path, monkeypatch):
+    from geo.validate import files
+
+    monkeypatch.setattr(files, "MAX_IMPORT_BYTES", 1024)
+    source = tmp_path / "ged.csv"
+    source.write_text(csv_text(UCDP_HEADER, [ucdp_row(id=str(i)) for i in range(20)]))
+    with pytest.raises(ImportFileError, match=r"larger than the 1\.0 kB dezmap reads"):
+        run_import("ucdp", source, tmp_path / "ged.parquet", progress=False)
+    assert not (tmp_path / "ged.parquet").exists()
+
+
+def test_a_folder_is_refused_as_a_folder(tmp_path):
+    with pytest.raises(ImportFileError, match="is a folder"):
+        run_import("ucdp", tmp_path, tmp_path / "ged.parquet", progress=False)

@@ -28,11 +28,15 @@ def test_load_dataset_types(data_copy):
     assert all(isinstance(z, tuple) for z in ds.agreements["zone_ids"])
 
 
-def test_open_ended_values_are_missing_not_empty_strings(data_copy):
-    ds = load_dataset(data_copy)
-    nation = ds.zones[ds.zones["zone_id"] == "syria-nationwide"].iloc[0]
-    assert pd.isna(nation["valid_to"])
-    assert ds.agreements["effective_to"].isna().any()
+def test_open_ended_values_are_missing_not_empty_strings(tmp_path):
+    from tests.test_validate_entry import write_dataset
+    from tests.test_validate_records import AGREEMENT, VIOLATION
+
+    folder = write_dataset(tmp_path / "d", [zone_feature(valid_to="")], [AGREEMENT], [VIOLATION])
+    ds = load_dataset(folder)
+    assert pd.isna(ds.zones["valid_to"].iloc[0]) and ds.zones["valid_to"].dtype.tz is not None
+    assert pd.isna(ds.agreements["effective_to"].iloc[0])
+    assert pd.isna(ds.violations["casualties"].iloc[0])
 
 
 def test_load_dataset_raises_with_every_error(data_copy):

@@ -19,7 +19,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     data_dir = Path(args.data) if args.data else default_data_dir()
     if args.files:
-        missing = [f for f in args.files if not Path(f).exists()]
+        missing = [f for f in args.files if _missing(f)]
         if missing:
             raise UsageError(f"no such file: {', '.join(missing)}")
         result = validate_paths(args.files, data_dir=data_dir)
@@ -54,9 +54,9 @@ def cmd_fmt(args: argparse.Namespace) -> int:
 
     files = args.files or [str(default_data_dir() / ZONES_FILE)]
     status = EXIT_OK
-    for name in files:
-        if not Path(name).is_file():
-            raise UsageError(f"no such file: {name}")
+    missing = [name for name in files if _missing(name)]
+    if missing:
+        raise UsageError(f"no such file: {', '.join(missing)}")
     for name in files:
         try:
             result = fmt_file(name, check=args.check)
@@ -75,6 +75,20 @@ def cmd_fmt(args: argparse.Namespace) -> int:
             f"{'already canonical' if args.check else 'formatted'}"
         )
     return status
+
+
+def _missing(name: str) -> bool:
+    """Whether nothing at all is at ``name``.
+
+    A folder, FIFO or broken link is something: it is refused by what it is when it is read.
+    """
+    from geo.validate.files import UnreadableFile, check_path
+
+    try:
+        check_path(name)
+    except UnreadableFile as exc:
+        return exc.code == "missing"
+    return False
 
 
 def register(sub: argparse._SubParsersAction) -> None:
