@@ -318,3 +318,87 @@ def test_zone_names_are_shown_as_text(env, data_copy):
     button(app, "ed.w.to_new_version").click().run()
     info = texts(app.info)
     assert any(md_escape(name) in i for i in info), info
+
+
+def test_new_zone_is_saved_with_its_first_version(env, data_copy):
+    import datetime as dt
+
+    editing(env)
+    zones = data_copy / "zones.geojson"
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    app.switch_page(EDIT_PAGE).run()
+    app.selectbox(key="ed.w.zone").set_value("\x00new").run()
+    assert app.session_state["ed.mode"] == "new-zone"
+    assert app.session_state["ed.geometry"] is None
+    assert any("no outline" in e for e in shown(app)), shown(app)
+    app.text_input(key="ed.w.zone_id").input("test-zone").run()
+    app.text_input(key="ed.w.name").input("Test zone").run()
+    app.text_input(key="ed.w.name_ar").input("منطقة اختبار").run()
+    app.text_input(key="ed.w.group").input("local-2017").run()
+    app.date_input(key="ed.w.valid_from").set_value(dt.date(2017, 8, 1)).run()
+    app.text_area(key="ed.w.source").input("test outline around Duma").run()
+    square = {
+        "type": "Polygon",
+        "coordinates": [
+            [[36.37, 33.55], [36.43, 33.55], [36.43, 33.6], [36.37, 33.6], [36.37, 33.55]]
+        ],
+    }
+    send_step(app, square, "t:1")
+    assert not app.error, texts(app.error)
+    button(app, "ed.w.save").click().run()
+    assert any(s.startswith("Saved test-zone@2017-08-01") for s in plain(texts(app.success))), (
+        texts(app.error)
+    )
+    (feature,) = [
+        f
+        for f in json.loads(zones.read_text())["features"]
+        if f["properties"]["zone_id"] == "test-zone"
+    ]
+    assert feature["properties"]["name_ar"] == "منطقة اختبار"
+    assert feature["properties"]["valid_to"] == ""
+    assert app.session_state["ed.target"] == ("test-zone", "test-zone@2017-08-01")
+
+
+def test_new_zone_with_a_bad_id_is_refused(env, data_copy):
+    editing(env)
+    zones = data_copy / "zones.geojson"
+    before = zones.read_bytes()
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    app.switch_page(EDIT_PAGE).run()
+    app.selectbox(key="ed.w.zone").set_value("\x00new").run()
+    app.text_input(key="ed.w.zone_id").input("Bad Zone").run()
+    app.text_input(key="ed.w.name").input("Bad").run()
+    app.text_input(key="ed.w.group").input("local-2017").run()
+    app.text_area(key="ed.w.source").input("x").run()
+    triangle = {
+        "type": "Polygon",
+        "coordinates": [[[36.37, 33.55], [36.43, 33.55], [36.43, 33.6], [36.37, 33.55]]],
+    }
+    send_step(app, triangle, "t:1")
+    assert any("slug" in e for e in shown(app)), shown(app)
+    button(app, "ed.w.save").click().run()
+    assert zones.read_bytes() == before
+
+
+def test_restore_previous_save_puts_the_old_file_back(env, data_copy):
+    from geo.fmt import format_text
+
+    editing(env)
+    zones = data_copy / "zones.geojson"
+    original = format_text(zones.read_text(encoding="utf-8"))
+    app = open_editor()
+    send_step(app, grown(app.session_state["ed.geometry"]), "t:1")
+    button(app, "ed.w.save").click().run()
+    assert any(s.startswith("Saved") for s in plain(texts(app.success)))
+    assert zones.read_text(encoding="utf-8") != original
+    from geo.edit import list_backups
+
+    newest = list_backups(data_copy)[0]
+    assert app.selectbox(key="ed.w.backup").value == newest.name  # the file before the save
+    button(app, "ed.w.restore").click().run()
+    assert any(s.startswith("Restored") for s in plain(texts(app.success))), texts(app.error)
+    assert zones.read_text(encoding="utf-8") == original
+    log = read_log(data_copy)
+    assert [e["action"] for e in log] == ["save", "restore"]
+    # the page now edits the restored file: a save from here is not a conflict
+    assert app.session_state["ed.hash"] == sha(zones)
