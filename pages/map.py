@@ -8,7 +8,7 @@ from geo import schema
 from geo.render import base_map, dynamic_layers, md_escape, zoom_for
 from geo.view import select
 from ui import controls, data, state
-from ui.snapshot import snapshot_control
+from ui.snapshot import record_extent, screen_extent, snapshot_control
 
 timeline = data.timeline()
 controls.apply_pending()
@@ -19,8 +19,6 @@ status = scene.status
 
 head, snap = st.columns([5, 1], vertical_alignment="center")
 head.markdown(f"#### {schema.format_local(view.at)}")
-with snap:
-    snapshot_control(timeline, view, page="map")
 st.caption(
     f"Window: the {view.window:g} days before this instant: {len(scene.records):,} incidents "
     f"on the map, of {timeline.n_incidents:,} loaded."
@@ -33,17 +31,21 @@ for problem in unreadable:
 bounds = tuple(timeline.zones.versions.total_bounds)
 base = base_map(bounds, basemap=view.base, reference=reference, kinds=data.choices()[0])
 center, zoom = zoom_for(timeline, view.zone)
-st_folium(
+shown = st_folium(
     base,
     key="dz-map",
     feature_group_to_add=dynamic_layers(scene.timeline, status, scene.incidents, focus=view.zone),
     layer_control=folium.LayerControl(collapsed=True),
-    returned_objects=[],
+    # the extent on screen, for the Snapshot button (a pan or zoom reruns the page once)
+    returned_objects=["bounds"],
     width="stretch",
     height=620,
     center=center,
     zoom=zoom,
 )
+record_extent(screen_extent("map"), shown)
+with snap:  # drawn after the map, in its place above it: it knows the extent on screen
+    snapshot_control(timeline, view, page="map", extent=screen_extent("map"))
 
 if status.empty:
     st.info("No zone existed at this instant.")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -519,3 +520,28 @@ def test_snapshot_button_downloads_the_view_on_screen(page, server, tmp_path, pa
     assert name in text
     assert "window=14" in text.replace("\n", "")  # the permalink of the view on screen
     assert page.log.unexpected_console_errors() == []
+
+
+def test_snapshot_takes_the_extent_on_screen(page, server, tmp_path):
+    from pypdf import PdfReader
+
+    page.goto(f"{server.base_url}/?at={q('2017-07-23T12:00+03:00')}")
+    browser.wait_for_map(page)
+    browser.wait_for_idle(page)
+    frame = browser.map_frame_object(page)
+    frame.evaluate("() => window.map.setView([33.55, 36.40], 11)")  # the user zooms to Douma
+    bounds = frame.evaluate(
+        "() => { const b = window.map.getBounds(); return [b.getWest(), b.getSouth(),"
+        " b.getEast(), b.getNorth()]; }"
+    )
+    page.get_by_role("button", name="Snapshot").click()
+    page.get_by_text(f"Extent as on screen: {bounds[0]:.3f} to {bounds[2]:.3f} E").wait_for()
+    _choose(page, "Format", "PDF")
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("button", name="Download PDF").click()
+    target = tmp_path / "extent.pdf"
+    info.value.save_as(target)
+    text = PdfReader(target).pages[0].extract_text().replace("\n", "")
+    found = re.search(r"bbox=([-\d.]+),([-\d.]+),([-\d.]+),([-\d.]+)", text)
+    assert found, text
+    assert [float(v) for v in found.groups()] == pytest.approx(bounds, abs=1e-3)

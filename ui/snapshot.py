@@ -6,6 +6,8 @@ the download button (Streamlit's deferred download), never on a rerun.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from geo import schema
@@ -45,8 +47,50 @@ def file_name(view: View, fmt: str) -> str:
     return f"dezmap-{view.zone or 'syria'}-{local:%Y-%m-%dT%H%M}.{fmt}"
 
 
-def snapshot_control(timeline: Timeline, view: View, *, page: str) -> None:
-    """A popover with the format, size and language and a button that downloads the view."""
+#: The widest extent (degrees a side) taken from the screen; wider views use the default one.
+MAX_SCREEN_SPAN = 25.0
+
+
+def screen_extent(page: str) -> dict:
+    """The holder of the extent shown on a page's map (filled by :func:`record_extent`).
+
+    The Snapshot button is drawn before the map; it keeps this holder and reads the extent
+    when it is clicked, so the snapshot has the extent the user sees at that moment.
+    """
+    return st.session_state.setdefault(f"dz.extent.{page}", {})
+
+
+def record_extent(holder: dict, returned: dict | None) -> None:
+    """Keep the map's bounds (as st_folium returns them) in the holder, if they are usable."""
+    bounds = (returned or {}).get("bounds") or {}
+    try:
+        sw, ne = bounds["_southWest"], bounds["_northEast"]
+        box = (
+            max(float(sw["lng"]), -180.0),
+            max(float(sw["lat"]), -90.0),
+            min(float(ne["lng"]), 180.0),
+            min(float(ne["lat"]), 90.0),
+        )
+    except (KeyError, TypeError, ValueError):
+        return
+    if (
+        box[0] < box[2]
+        and box[1] < box[3]
+        and max(box[2] - box[0], box[3] - box[1]) <= MAX_SCREEN_SPAN
+    ):
+        holder["bbox"] = box
+    else:
+        holder.pop("bbox", None)
+
+
+def snapshot_control(
+    timeline: Timeline, view: View, *, page: str, extent: dict | None = None
+) -> None:
+    """A popover with the format, size and language and a button that downloads the view.
+
+    ``extent`` is the holder of :func:`screen_extent`: when it holds the map's bounds at the
+    time of the click (and the view has no extent of its own), the snapshot uses them.
+    """
     with st.popover("Snapshot", icon=":material/photo_camera:"):
         st.caption(
             "Exactly this view (instant, window, filters, focus) for a briefing. "
@@ -66,6 +110,9 @@ def snapshot_control(timeline: Timeline, view: View, *, page: str) -> None:
             format_func=LANG_LABELS.get,
             horizontal=True,
         )
+        if extent and extent.get("bbox") and view.bbox is None:
+            x0, y0, x1, y1 = extent["bbox"]
+            st.caption(f"Extent as on screen: {x0:.3f} to {x1:.3f} E, {y0:.3f} to {y1:.3f} N.")
         folder = data.data_dir()
         options = Options(
             fmt=fmt,
@@ -78,7 +125,10 @@ def snapshot_control(timeline: Timeline, view: View, *, page: str) -> None:
         )
 
         def render() -> bytes:
-            return render_snapshot(timeline, view, options)
+            shown = view
+            if extent and extent.get("bbox") and view.bbox is None:
+                shown = replace(view, bbox=extent["bbox"])
+            return render_snapshot(timeline, shown, options)
 
         st.download_button(
             f"Download {fmt.upper()}",
