@@ -545,3 +545,15 @@ def test_snapshot_takes_the_extent_on_screen(page, server, tmp_path):
     found = re.search(r"bbox=([-\d.]+),([-\d.]+),([-\d.]+),([-\d.]+)", text)
     assert found, text
     assert [float(v) for v in found.groups()] == pytest.approx(bounds, abs=1e-3)
+
+
+def test_unreachable_tiles_fall_back_to_the_offline_base_map(page, server):
+    # tiles are asked for but cannot be had (aborted here: no request may leave the machine)
+    page.route(re.compile(r"^https?://(?!127\\.0\\.0\\.1|localhost)"), lambda route: route.abort())
+    page.goto(f"{server.base_url}/?at={q('2017-07-23T12:00+03:00')}&base=osm")
+    browser.wait_for_map(page)
+    frame = browser.map_frame(page)
+    frame.locator("path.dz-country-syria").wait_for(timeout=30_000)
+    frame.locator(".dz-tiles-unreachable").wait_for()
+    assert "Tiles unreachable" in frame.locator(".leaflet-control-attribution").inner_text()
+    assert frame.locator("img.leaflet-tile").count() == 0  # the broken tile layer is gone

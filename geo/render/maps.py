@@ -387,7 +387,9 @@ def base_map(
         (min_lon, min_lat, max_lon, max_lat) to fit.
     basemap
         ``"none"`` (no tiles: no request leaves the machine; Syria and its neighbours are
-        drawn from Natural Earth under everything else), ``"osm"`` or ``"carto"``.
+        drawn from Natural Earth under everything else), ``"osm"`` or ``"carto"`` (tiles when
+        they can be had: on the first tile error, or without a tile after
+        :data:`TILE_TIMEOUT_S`, the map drops them and draws the offline base map instead).
     reference
         Layers drawn as thin outlines under the zones.
     kinds
@@ -409,7 +411,8 @@ def base_map(
     tiles = BASEMAPS[basemap]
     if tiles:
         url, attribution, name = tiles
-        folium.TileLayer(tiles=url, attr=attribution, name=name, max_zoom=19).add_to(m)
+        layer = folium.TileLayer(tiles=url, attr=attribution, name=name, max_zoom=19).add_to(m)
+        _CountryContext(tiles=layer).add_to(m)
     else:
         _Background().add_to(m)
         _CountryContext().add_to(m)
@@ -437,6 +440,8 @@ class _Background(MacroElement):
     )
 
 
+#: Seconds to wait for a first tile before falling back to the offline base map.
+TILE_TIMEOUT_S = 4.0
 #: The region the country context covers (min_lon, min_lat, max_lon, max_lat): from the Aegean
 #: coast of Turkey to the Zagros, from Sinai to central Anatolia. A map fitted to Syria (zoom 6
 #: or more) mostly stays inside it; beyond it the plain background shows.
@@ -467,6 +472,9 @@ class _CountryContext(MacroElement):
         {% macro script(this, kwargs) %}
             (function () {
                 var map = {{ this._parent.get_name() }}, d = {{ this.data }};
+                function draw() {
+                if (map.__dzContext) { return; }
+                map.__dzContext = true;
                 function grid(a) {
                     var x = 0, y = 0, out = [];
                     for (var i = 0; i < a.length; i += 2) {
@@ -533,15 +541,38 @@ class _CountryContext(MacroElement):
                 }
                 map.on("zoomend", declutter);
                 declutter();
+                }
+                {% if this.tiles %}
+                // Tiles were asked for: draw the context only if they cannot be had. The first
+                // tile error, or no tile at all within a few seconds, means unreachable.
+                var tiles = {{ this.tiles }}, loaded = false;
+                function fallback() {
+                    if (loaded || map.__dzContext) { return; }
+                    map.getContainer().style.background = "#dfe6ec";
+                    map.removeLayer(tiles);
+                    draw();
+                    map.attributionControl.addAttribution(
+                        "Tiles unreachable: offline base map (borders from Natural Earth)");
+                    map.getContainer().classList.add("dz-tiles-unreachable");
+                }
+                tiles.on("tileload", function () { loaded = true; });
+                tiles.once("tileerror", function () { if (!loaded) { fallback(); } });
+                setTimeout(fallback, {{ this.timeout_ms }});
+                {% else %}
+                draw();
+                {% endif %}
             })();
         {% endmacro %}
         """
     )
 
-    def __init__(self) -> None:
+    def __init__(self, tiles: folium.TileLayer | None = None) -> None:
         super().__init__()
         self._name = "CountryContext"
         self.data = _country_context_data()
+        #: With tiles, the context is only the fallback for tiles that cannot be loaded.
+        self.tiles = tiles.get_name() if tiles is not None else ""
+        self.timeout_ms = int(TILE_TIMEOUT_S * 1000)
 
 
 @lru_cache(maxsize=1)
