@@ -178,3 +178,20 @@ def test_serve_without_edit_says_nothing_about_editing(capsys, monkeypatch):
     assert "editing" not in capsys.readouterr().out
     ((_, env),) = calls
     assert EDIT_ENV not in env and env["STREAMLIT_SERVER_ADDRESS"] == "127.0.0.1"
+
+
+def test_warm_up_with_edit_fills_the_editors_caches_and_declares_no_component(data_copy):
+    env = dict(os.environ, DEZMAP_DATA=str(data_copy), DEZMAP_EDIT="1", DEZMAP_HOST="127.0.0.1")
+    code = (
+        "import sys, time\n"
+        "from ui import serve\n"
+        "serve.warm_up()\n"
+        "from ui import edit, editor\n"
+        "t = time.perf_counter(); edit.load(); edit.countries_near((36.0, 33.0, 37.0, 34.0))\n"
+        "print(time.perf_counter() - t < 0.5, editor._component is None)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split()[-2:] == ["True", "True"]

@@ -1120,3 +1120,16 @@ def reload_clicked() -> None:
 
 def _editor_name() -> str:
     return str(st.session_state.get(_W + "editor") or "")
+
+
+def warm_up() -> None:
+    """Fill the editor's caches before the first visitor (run by :mod:`ui.serve`).
+
+    A zones file that cannot be loaded is not an error here: the page shows its problems.
+    """
+    try:
+        loaded = load()
+    except DezmapError:
+        return
+    _violations_of(loaded.path.parent, "")
+    countries_near(tuple(loaded.frame.total_bounds))  # type: ignore[arg-type]

@@ -88,6 +88,12 @@ def warm_up() -> float:
         data.reference_layers()
         # the first render compiles folium's templates
         base_map(tuple(timeline.zones.versions.total_bounds)).get_root().render()
+    if edit_access().enabled:
+        # the editor's zones frame, its checks' records and the country outlines (decoding
+        # Natural Earth takes about a second); its map component is declared on first use only
+        from ui import edit
+
+        edit.warm_up()
     return time.perf_counter() - started
 
 
