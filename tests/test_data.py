@@ -403,8 +403,34 @@ EVENT_FAMILIES = {
         ("v-20180406-duma", "2018-04-06", "eastern-ghouta"),
     ],
     "chemical-attacks": [
+        ("v-20170330-latamneh-sarin", "2017-03-30", "syria-nationwide"),
+        ("v-20170404-khan-shaykhun-sarin", "2017-04-04", "syria-nationwide"),
+        ("v-20180204-saraqib-chlorine", "2018-02-04", "idlib"),
         ("v-20180225-shafuniyeh", "2018-02-25", "eastern-ghouta"),
         ("v-20180407-duma-chlorine", "2018-04-07", "eastern-ghouta"),
+        ("v-20190519-kabani-chlorine", "2019-05-19", "idlib"),
+    ],
+    "idlib-2017-2018": [
+        ("v-20170930-armanaz", "2017-09-30", "idlib"),
+        ("v-20180322-harim", "2018-03-22", "idlib"),
+        ("v-20180607-zardana", "2018-06-07", "idlib"),
+        ("v-20180810-urum-al-kubra", "2018-08-10", "idlib"),
+        ("v-20181124-jarjanaz", "2018-11-24", "idlib"),
+    ],
+    "idlib-offensive-2019-2020": [
+        ("v-20190215-khan-shaykhun", "2019-02-15", "idlib"),
+        ("v-20191120-qah-camp", "2019-11-20", "idlib"),
+    ],
+    "attacks-on-turkish-forces": [
+        ("v-20190819-turkish-convoy", "2019-08-19", "idlib"),
+        ("v-20200203-saraqib-turkish-post", "2020-02-03", "idlib"),
+        ("v-20200210-taftanaz", "2020-02-10", "idlib"),
+        ("v-20200227-balyun", "2020-02-27", "idlib"),
+    ],
+    "idlib-after-the-moscow-protocol": [
+        ("v-20230625-jisr-al-shughur", "2023-06-25", "idlib"),
+        ("v-20230923-sarmin-camp", "2023-09-23", "idlib"),
+        ("v-20240725-mantaf", "2024-07-25", "idlib"),
     ],
 }
 # Each family: (agreement_id, Damascus day it took effect, a zone it names).
@@ -412,6 +438,37 @@ AGREEMENT_FAMILIES = {
     "eastern-ghouta-2017-2018": [
         ("eastern-ghouta-ceasefire-2017-11", "2017-11-28", "eastern-ghouta"),
         ("douma-first-agreement-2018-04", "2018-04-01", "eastern-ghouta"),
+    ],
+    "local-deals-and-aleppo": [
+        ("aleppo-evacuation-2016-12", "2016-12-13", "syria-nationwide"),
+        ("wadi-barada-agreement-2017-01", "2017-01-06", "syria-nationwide"),
+        ("wadi-barada-ceasefire-2017-01-19", "2017-01-19", "syria-nationwide"),
+        ("al-waer-agreement-2017-03", "2017-03-13", "syria-nationwide"),
+        ("south-damascus-factions-suspension-2017-10", "2017-10-08", "syria-nationwide"),
+        ("east-qalamoun-amman-inclusion-2017-08", "2017-08-01", "east-qalamoun"),
+    ],
+    "astana-rounds": [
+        ("astana-joint-statement-2017-10", "2017-10-31", "idlib"),
+        ("astana-joint-statement-2017-12", "2017-12-22", "idlib"),
+        ("astana-joint-statement-2018-05", "2018-05-15", "idlib"),
+        ("astana-joint-statement-2019-08", "2019-08-02", "idlib"),
+    ],
+    "south-july-2018": [
+        ("nawa-agreement-2018-07", "2018-07-18", "southern"),
+        ("quneitra-agreement-2018-07", "2018-07-19", "southern"),
+    ],
+    "idlib-ceasefires-2019": [
+        ("idlib-ceasefire-2019-06", "2019-06-12", "idlib"),
+        ("idlib-conditional-ceasefire-2019-08", "2019-08-02", "idlib"),
+    ],
+    "idlib-armed-groups": [
+        ("hts-zenki-truce-2017-11", "2017-11-15", "idlib"),
+        ("saraqib-agreement-2018-02", "2018-02-27", "idlib"),
+        ("hts-slf-deescalation-2018-02", "2018-02-28", "idlib"),
+        ("hts-slf-suqur-agreement-2018-04", "2018-04-24", "idlib"),
+        ("hts-nlf-ansar-idlib-agreement-2018-09", "2018-09-24", "idlib"),
+        ("nlf-hts-agreement-2018-10", "2018-10-06", "idlib"),
+        ("hts-truce-2020-06", "2020-06-25", "idlib"),
     ],
 }
 
