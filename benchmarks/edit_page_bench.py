@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import shutil
 import statistics
@@ -141,7 +142,7 @@ def run(steps: int) -> dict:
     total = sorted(r["ms"] for r in results)
     return {
         "machine": {
-            "cpus": __import__("os").cpu_count(),
+            "cpus": os.cpu_count(),
             "python": platform.python_version(),
         },
         "steps": len(results),
@@ -166,8 +167,11 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args()
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]
     figures = run(args.steps)
     figures["seconds"] = round(time.perf_counter() - started, 1)
+    # on a shared 2-core machine other work slows every step: say how busy it was
+    figures["load_average_1min"] = {"before": load_before, "after": os.getloadavg()[0]}
     if args.json:
         print(json.dumps(figures, indent=2))
         return 0
@@ -185,6 +189,8 @@ def main() -> int:
     )
     print(f"| of which: page run over (median) | {figures['page_run_ms_median']:.0f} ms | | |")
     print("| of which: the editor's wait after a drag | 200 ms | | |")
+    load = figures["load_average_1min"]
+    print(f"\nload average (1 min) before {load['before']:.2f}, after {load['after']:.2f}")
     return 0
 
 
