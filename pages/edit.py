@@ -157,6 +157,8 @@ with left:
     u, d = st.columns(2)
     u.button("Undo last step", on_click=edit.undo, disabled=not edit.can_undo(), key="ed.w.undo")
     d.button("Discard the edit", on_click=edit.discard, disabled=not edit.dirty(), key="ed.w.drop")
+    if edit.dirty():
+        st.caption("Unsaved edit: choosing another zone or version drops it.")
 
 result = edit.preview(loaded, edit.fields(), edit.geometry(), _incidents())
 with right:
