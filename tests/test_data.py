@@ -46,8 +46,8 @@ def test_bundled_data_has_no_errors_and_no_weak_sources(dataset):
 
 def test_sizes(dataset):
     assert dataset.zones["zone_id"].nunique() == 7
-    assert len(dataset.agreements) >= 20
-    assert len(dataset.violations) >= 40
+    assert len(dataset.agreements) >= 55
+    assert len(dataset.violations) >= 110
 
 
 def test_every_record_cites_a_url_or_dataset_id(dataset):
@@ -339,7 +339,8 @@ VERSION_TOWNS = {
     ("idlib", "2020-02-06"): (["C3871", "C4068", "C1130", "C1170"], ["C3916"]),
     ("idlib", "2020-02-16"): (["C3871", "C4068", "C3953"], ["C3916", "C1130", "C1134", "C1170"]),
     ("idlib", "2020-02-25"): (["C3871", "C4278", "C4199", "C3953"], ["C4068", "C3916"]),
-    ("idlib", "2020-03-06"): (["C3871", "C4278", "C4199", "C1022", "C4121"], ["C4068"]),
+    # Maarat al-Naasan (C3935) stayed with the opposition after the Moscow protocol
+    ("idlib", "2020-03-06"): (["C3871", "C4278", "C4199", "C1022", "C4121", "C3935"], ["C4068"]),
 }
 
 
@@ -402,6 +403,19 @@ EVENT_FAMILIES = {
         ("v-20180319-arbin-school", "2018-03-19", "eastern-ghouta"),
         ("v-20180406-duma", "2018-04-06", "eastern-ghouta"),
     ],
+    "nationwide-truces-2016": [
+        ("v-20160331-deir-al-asafir", "2016-03-31", "syria-nationwide"),
+        ("v-20160916-khan-shaykhun", "2016-09-16", "syria-nationwide"),
+    ],
+    "southern-zone-2017-2018": [
+        ("v-20170614-tafas-school", "2017-06-14", "southern"),
+        ("v-20180627-dael", "2018-06-27", "southern"),
+        ("v-20180717-nawa", "2018-07-17", "southern"),
+    ],
+    "northern-homs-august-2017": [
+        ("v-20170820-talbiseh", "2017-08-20", "northern-homs"),
+        ("v-20170821-ar-rastan", "2017-08-21", "northern-homs"),
+    ],
     "chemical-attacks": [
         ("v-20170330-latamneh-sarin", "2017-03-30", "syria-nationwide"),
         ("v-20170404-khan-shaykhun-sarin", "2017-04-04", "syria-nationwide"),
@@ -412,6 +426,9 @@ EVENT_FAMILIES = {
     ],
     "idlib-2017-2018": [
         ("v-20170930-armanaz", "2017-09-30", "idlib"),
+        ("v-20171220-maar-shurin", "2017-12-20", "idlib"),
+        ("v-20180130-ariha-market", "2018-01-30", "idlib"),
+        ("v-20180321-kafr-battikh", "2018-03-21", "idlib"),
         ("v-20180322-harim", "2018-03-22", "idlib"),
         ("v-20180607-zardana", "2018-06-07", "idlib"),
         ("v-20180810-urum-al-kubra", "2018-08-10", "idlib"),
@@ -419,7 +436,17 @@ EVENT_FAMILIES = {
     ],
     "idlib-offensive-2019-2020": [
         ("v-20190215-khan-shaykhun", "2019-02-15", "idlib"),
+        ("v-20190313-idlib-prison", "2019-03-13", "idlib"),
+        ("v-20190610-jbala", "2019-06-10", "idlib"),
+        ("v-20190619-banin", "2019-06-19", "idlib"),
+        ("v-20190816-hass-camp", "2019-08-16", "idlib"),
         ("v-20191120-qah-camp", "2019-11-20", "idlib"),
+        ("v-20191202-maarat-an-numan-market", "2019-12-02", "idlib"),
+        ("v-20191207-balyun-market", "2019-12-07", "idlib"),
+        ("v-20191217-tal-mannas", "2019-12-17", "idlib"),
+        ("v-20200101-sarmin-school", "2020-01-01", "idlib"),
+        ("v-20200130-ariha-hospital", "2020-01-30", "idlib"),
+        ("v-20200305-maarat-misrin", "2020-03-05", "idlib"),
     ],
     "attacks-on-turkish-forces": [
         ("v-20190819-turkish-convoy", "2019-08-19", "idlib"),
@@ -428,6 +455,9 @@ EVENT_FAMILIES = {
         ("v-20200227-balyun", "2020-02-27", "idlib"),
     ],
     "idlib-after-the-moscow-protocol": [
+        ("v-20210703-iblin", "2021-07-03", "idlib"),
+        ("v-20220404-maarat-al-naasan", "2022-04-04", "idlib"),
+        ("v-20231006-idlib-city", "2023-10-06", "idlib"),
         ("v-20230625-jisr-al-shughur", "2023-06-25", "idlib"),
         ("v-20230923-sarmin-camp", "2023-09-23", "idlib"),
         ("v-20240725-mantaf", "2024-07-25", "idlib"),
@@ -511,3 +541,28 @@ def test_added_agreement_is_present_and_names_its_zone(dataset, agreement_id, da
     a = agreement(dataset, agreement_id)
     assert local_day(a["effective_from"]) == dt.date.fromisoformat(day)
     assert zone_id in a["zone_ids"]
+
+
+# Zone-years with no cited violation that we could find (data/README.md, "Known gaps").
+KNOWN_EMPTY_ZONE_YEARS = {
+    ("daraa-al-balad", 2018),
+    ("daraa-al-balad", 2019),
+    ("daraa-al-balad", 2020),
+}
+
+
+def test_every_zone_has_a_cited_violation_in_each_year_it_existed(dataset, timeline):
+    m = timeline.matches
+    years = {}
+    for incident, code in zip(m.incident, m.zone, strict=True):
+        row = timeline.incidents.loc[incident]
+        year = row["occurred"].tz_convert("Asia/Damascus").year
+        years.setdefault(timeline.zones.zone_ids[code], set()).add(year)
+    missing = set()
+    for zone_id, rows in dataset.zones.groupby("zone_id"):
+        first = rows["valid_from"].min().tz_convert("Asia/Damascus").year
+        last = rows["valid_to"].max().tz_convert("Asia/Damascus").year
+        for year in range(first, last + 1):
+            if year not in years.get(zone_id, set()):
+                missing.add((zone_id, year))
+    assert missing == KNOWN_EMPTY_ZONE_YEARS
