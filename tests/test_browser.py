@@ -557,3 +557,16 @@ def test_unreachable_tiles_fall_back_to_the_offline_base_map(page, server):
     frame.locator(".dz-tiles-unreachable").wait_for()
     assert "Tiles unreachable" in frame.locator(".leaflet-control-attribution").inner_text()
     assert frame.locator("img.leaflet-tile").count() == 0  # the broken tile layer is gone
+
+
+def test_a_first_visitor_cannot_reach_a_page_app_py_does_not_list(context):
+    # a fresh server, no --edit: the first request of all is the editor's address
+    with browser.serve(DATA) as fresh:
+        page, log = browser.new_page(context, fresh.base_url)
+        page.goto(f"{fresh.base_url}/edit?at={q('2017-07-23T12:00+03:00')}")
+        browser.wait_for_map(page)  # st.navigation sends an unknown page to the Map page
+        browser.wait_for_idle(page)
+        assert page.get_by_role("heading", name="Edit zones").count() == 0
+        assert "Editing is off" not in page.content()
+        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert "Map" in nav and "Edit zones" not in nav and "edit" not in nav.lower()

@@ -97,10 +97,25 @@ def warm_up() -> float:
     return time.perf_counter() - started
 
 
+def route_only_through_app() -> None:
+    """Make ``app.py``'s ``st.navigation`` the only router, from the first visitor on.
+
+    Streamlit treats an app with a ``pages/`` folder as an old-style multipage app until some
+    session has run ``st.navigation``: until then an address such as ``/edit`` runs
+    ``pages/edit.py`` directly, bypassing ``app.py`` (and the check that lists the editor only
+    with ``--edit``). Streamlit sets this flag itself on the first ``st.navigation`` call; it is
+    set here before the server accepts anyone.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+
+
 def main(argv: list[str]) -> None:
     """Warm up, then run ``streamlit run`` with ``argv`` in this process."""
     seconds = warm_up()
     print(f"dezmap: data loaded and joined in {seconds:.1f} s", flush=True)
+    route_only_through_app()
     from streamlit.web import cli
 
     sys.argv = ["streamlit", "run", *argv]
