@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 Severity = Literal["error", "warning"]
@@ -21,6 +22,44 @@ class DezmapError(Exception):
 
 class UsageError(DezmapError):
     """A command or function was called the wrong way (bad option, missing file)."""
+
+
+class EditError(DezmapError):
+    """An edit of the zones names something that is not there (an unknown zone or version).
+
+    The command line exits 1 for it, like any other input it cannot use.
+    """
+
+
+class ConflictError(DezmapError):
+    """The file changed on disk since the edit was loaded: saving would overwrite a change.
+
+    Attributes
+    ----------
+    path
+        The file.
+    expected
+        The sha256 the edit was based on (None: the edit expected no file).
+    current
+        The file's sha256 now (None: there is no file).
+    """
+
+    def __init__(self, path: str | Path, expected: str | None, current: str | None) -> None:
+        self.path, self.expected, self.current = str(path), expected, current
+        if current is None:
+            what = "was removed since it was loaded"
+        elif expected is None:
+            what = "exists, but the edit was not based on it (no loaded version was given)"
+        else:
+            what = (
+                f"changed on disk since it was loaded (sha256 {expected[:12]} when loaded, "
+                f"{current[:12]} now): another editor, a second browser tab or a `git pull` "
+                "saved it meanwhile"
+            )
+        super().__init__(
+            f"{self.path}: {what}; nothing was saved. Reload the file and apply the edit "
+            "again to the current version."
+        )
 
 
 @dataclass(frozen=True, order=True)

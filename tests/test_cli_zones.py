@@ -161,7 +161,7 @@ def _good(tmp_path):
     [
         (_bow_tie, "holed", "2019-01-01", 1, "not a valid polygon: Self-intersection"),
         (_good, "ghouta-u", "2018-01-01", 1, "overlapping versions of zone 'ghouta-u'"),
-        (_good, "ghouta", "2019-01-01", 2, "unknown zone 'ghouta' (did you mean 'ghouta-u'?)"),
+        (_good, "ghouta", "2019-01-01", 1, "unknown zone 'ghouta' (did you mean 'ghouta-u'?)"),
         (_good, "holed", "2019-02-30", 2, "is not a real date"),
         (_points, "holed", "2019-01-01", 1, "the layer has no polygons (found 2 a Point)"),
         (_empty, "holed", "2019-01-01", 1, "has no features"),

@@ -21,7 +21,7 @@ from geo.edit.versions import (
     set_version_attributes,
     set_zone_attributes,
 )
-from geo.errors import GeometryError, UsageError, ZoneFileError
+from geo.errors import EditError, GeometryError, UsageError, ZoneFileError
 from geo.io import load_dataset, read_zones
 from geo.timemodel import build_timeline
 from tests.conftest import TEST_DATA
@@ -125,7 +125,7 @@ def test_add_version_between_two_versions_with_an_end(zones):
     [
         (
             {"zone_id": "ghouta", "valid_from": "2019-01-01"},
-            UsageError,
+            EditError,
             r"unknown zone 'ghouta' \(did you mean 'ghouta-u'\?\)",
         ),
         (
@@ -242,7 +242,7 @@ def test_replace_geometry_with_a_hole(zones):
     out = replace_geometry(zones, "multi@2017-05-06", holed)
     assert out.geometry[i].equals(holed)
     assert zones.geometry[i].geom_type == "MultiPolygon"
-    with pytest.raises(UsageError, match=r"unknown boundary version 'multi@2017-05-07'"):
+    with pytest.raises(EditError, match=r"unknown boundary version 'multi@2017-05-07'"):
         replace_geometry(zones, "multi@2017-05-07", holed)
 
 

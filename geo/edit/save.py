@@ -40,7 +40,7 @@ from typing import Any
 from geo.atomic import atomic_write_bytes, fsync_dir, remove_stale_temps
 from geo.config import AGREEMENTS_FILE, VIOLATIONS_FILE, ZONES_FILE
 from geo.edit.frame import ZonesInput, to_features
-from geo.errors import DezmapError, Problem, Report, UsageError, ZoneFileError
+from geo.errors import ConflictError, DezmapError, Problem, Report, UsageError, ZoneFileError
 
 __all__ = [
     "BACKUP_DIR",
@@ -72,37 +72,6 @@ _BACKUP_RE = re.compile(
     r"^(?P<stem>.+)\.(?P<taken>\d{8}T\d{6}\.\d{6}Z)\.(?P<hash>[0-9a-f]{8})(?P<suffix>\.[^.]+)$"
 )
 _SECRET_KEY_RE = re.compile(r"token|password|passwd|secret|auth|credential", re.IGNORECASE)
-
-
-class ConflictError(DezmapError):
-    """The file changed on disk since the edit was loaded: saving would overwrite a change.
-
-    Attributes
-    ----------
-    path
-        The file.
-    expected
-        The sha256 the edit was based on (None: the edit expected no file).
-    current
-        The file's sha256 now (None: there is no file).
-    """
-
-    def __init__(self, path: str | Path, expected: str | None, current: str | None) -> None:
-        self.path, self.expected, self.current = str(path), expected, current
-        if current is None:
-            what = "was removed since it was loaded"
-        elif expected is None:
-            what = "exists, but the edit was not based on it (no loaded version was given)"
-        else:
-            what = (
-                f"changed on disk since it was loaded (sha256 {expected[:12]} when loaded, "
-                f"{current[:12]} now): another editor, a second browser tab or a `git pull` "
-                "saved it meanwhile"
-            )
-        super().__init__(
-            f"{self.path}: {what}; nothing was saved. Reload the file and apply the edit "
-            "again to the current version."
-        )
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from shapely.geometry.base import BaseGeometry
 from geo import schema
 from geo.edit.frame import day_of, day_start, renumber, version_id
 from geo.edit.measure import area_km2
-from geo.errors import GeometryError, Problem, UsageError, ZoneFileError
+from geo.errors import EditError, GeometryError, Problem, UsageError, ZoneFileError
 
 if TYPE_CHECKING:
     from geo.io import Dataset
@@ -108,7 +108,7 @@ def _zone_rows(zones: gpd.GeoDataFrame, zone_id: str) -> pd.Index:
     rows = zones.index[zones["zone_id"] == zone_id]
     if len(rows) == 0:
         known = sorted(set(zones["zone_id"]))
-        raise UsageError(
+        raise EditError(
             f"unknown zone {zone_id!r}{schema.suggest(zone_id, known)}; the zones are: "
             f"{', '.join(known) or 'none'}"
         )
@@ -123,7 +123,7 @@ def _version_row(zones: gpd.GeoDataFrame, vid: str) -> Any:
         if not hint and "@" in vid and vid.split("@")[0] in set(zones["zone_id"]):
             zone = vid.split("@")[0]
             hint = f" (zone {zone!r} has {', '.join(v for v in known if v.startswith(zone + '@'))})"
-        raise UsageError(f"unknown boundary version {vid!r}{hint}; versions are zone_id@valid_from")
+        raise EditError(f"unknown boundary version {vid!r}{hint}; versions are zone_id@valid_from")
     return rows[0]
 
 
