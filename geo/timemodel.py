@@ -129,7 +129,7 @@ def build_timeline(
     lo = min(s.min() for s in instants if len(s) and s.notna().any())
     hi = max(s.max() for s in [*instants, *ends] if len(s) and s.notna().any())
     matches = join_incidents(incidents, index)
-    rows, codes = _links(incidents, agreements, index)
+    rows, codes = _links(incidents, agreements, index, matches)
     return Timeline(
         zones=index,
         agreements=AgreementIndex.build(agreements, index),
@@ -153,20 +153,31 @@ def linked_agreements(incidents: pd.DataFrame) -> list[tuple[str, ...]]:
 
 
 def _links(
-    incidents: pd.DataFrame, agreements: pd.DataFrame, index: ZoneIndex
+    incidents: pd.DataFrame, agreements: pd.DataFrame, index: ZoneIndex, matches: Matches
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(incident row, zone code) for every zone covered by an agreement an incident names."""
+    """(incident row, zone code) for the zones an incident is linked to through an agreement.
+
+    An agreement an incident names links it to every zone the agreement covers, unless the
+    incident already lies in one of them (``matches``, by position): then it counts there
+    alone, so that a strike inside one zone does not mark every zone of a multi-zone
+    memorandum as violated.
+    """
     zones_of = {
         a: z for a, z in zip(agreements["agreement_id"], agreements["zone_ids"], strict=True)
     }
     codes = {z: i for i, z in enumerate(index.zone_ids)}
+    inside: dict[int, set[int]] = {}
+    for i, code in zip(matches.incident.tolist(), matches.zone.tolist(), strict=True):
+        inside.setdefault(i, set()).add(code)
     rows, zones = [], []
     for i, ids in enumerate(linked_agreements(incidents)):
         for agreement_id in ids:
-            for zone_id in zones_of.get(agreement_id, ()):
-                if zone_id in codes:
-                    rows.append(i)
-                    zones.append(codes[zone_id])
+            covered = {codes[z] for z in zones_of.get(agreement_id, ()) if z in codes}
+            if covered & inside.get(i, set()):
+                continue
+            for code in sorted(covered):
+                rows.append(i)
+                zones.append(code)
     return np.array(rows, dtype=np.int64), np.array(zones, dtype=np.int64)
 
 

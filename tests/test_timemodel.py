@@ -418,3 +418,28 @@ def test_link_to_a_zone_that_did_not_exist_then_is_dropped(tmp_path):
         zones=zones,
     )
     assert len(timeline.matches) == 0
+
+
+def test_inside_one_zone_of_a_multi_zone_agreement_counts_there_only(tmp_path):
+    """A memorandum covering ghouta and other: a strike inside ghouta that names it does not
+    make 'other' violated; one on the road, outside both, is linked to both."""
+    other = [[36.70, 33.70], [36.80, 33.70], [36.80, 33.80], [36.70, 33.80], [36.70, 33.70]]
+    zones = [
+        zone_feature(ring=BIG, zone_id="ghouta", valid_from="2017-01-01", valid_to=""),
+        zone_feature(ring=other, zone_id="other", valid_from="2017-01-01", valid_to=""),
+    ]
+    inside = dict(violation_row("v-in", "2017-03-12"), agreement_ids="memo")
+    road = dict(violation_row("v-road", "2017-06-10", where=ROAD), agreement_ids="memo")
+    timeline = make_folder(
+        tmp_path,
+        [agreement_row("memo", "2017-03-01", zone="ghouta;other")],
+        [inside, road],
+        zones=zones,
+    )
+    march = status_at(timeline, "2017-03-13").set_index("zone_id")
+    assert march.loc["ghouta", "status"] == "violated"
+    assert march.loc["other", "status"] == "holding"
+    assert not timeline.matches.linked[timeline.matches.incident == 0].any()
+    june = status_at(timeline, "2017-06-11").set_index("zone_id")
+    assert june.loc["ghouta", "status"] == "violated" == june.loc["other", "status"]
+    assert linked_incidents(timeline, "other")["violation_id"].tolist() == ["v-road"]
