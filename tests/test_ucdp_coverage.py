@@ -120,3 +120,14 @@ def test_main_prints_the_gaps_as_a_markdown_table(uc, sample, capsys):
     assert out[0].startswith("| zone | month | bundled |")
     assert "| idlib | 2019-01 | 0 | 1 | 46 | 0 | yes |" in out
     assert not any("southern" in line for line in out)
+
+
+def test_the_gap_table_in_data_readme_is_current(uc, capsys):
+    """data/README.md reports the gaps of the bundled data against the whole UCDP file."""
+    source = needs_realdata() / uc.UCDP_FILE
+    if not source.is_file():
+        pytest.skip(f"{source} not found")
+    assert uc.main(["--ucdp", str(source)]) == 0
+    table = capsys.readouterr().out.strip()
+    assert table.count("\n") > 2
+    assert table in (DATA / "README.md").read_text(encoding="utf-8")
