@@ -222,7 +222,10 @@ def parse_instant(value: str, *, local_if_naive: bool = False) -> Instant:
             f"{value!r} is neither a date (YYYY-MM-DD) nor a date and time with a UTC offset "
             "(YYYY-MM-DDTHH:MM+03:00)"
         )
-    day = parse_date(m[1])
+    try:
+        day = parse_date(m[1])
+    except ParseError as exc:  # name the whole value, not only its date
+        raise ParseError(str(exc).replace(repr(m[1]), repr(value), 1)) from None
     if m[5] is None and local_if_naive:
         try:
             naive = dt.datetime.fromisoformat(text.replace(" ", "T"))

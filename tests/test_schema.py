@@ -129,8 +129,9 @@ def test_suggest():
     ],
 )
 def test_years_outside_1900_to_2100_are_a_clear_error(value):
-    with pytest.raises(ParseError, match="outside the years 1900 to 2100"):
+    with pytest.raises(ParseError, match="outside the years 1900 to 2100") as info:
         schema.parse_instant(value)
+    assert str(info.value).startswith(repr(value))
 
 
 @pytest.mark.parametrize(
