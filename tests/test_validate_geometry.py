@@ -446,12 +446,16 @@ def test_a_bbox_that_does_not_contain_the_geometry_is_an_error(on):
     assert "correct it or remove it" in problem.message
 
 
-def test_a_bbox_across_the_antimeridian_fits_a_geometry_across_it():
-    ring = [[179.5, -17.0], [-179.5, -17.0], [-179.5, -16.0], [179.5, -16.0], [179.5, -17.0]]
-    doc = collection(polygon(ring))
+def test_a_bbox_across_the_antimeridian_fits_a_geometry_cut_there():
+    east = [[179.5, -17.0], [180.0, -17.0], [180.0, -16.0], [179.5, -16.0], [179.5, -17.0]]
+    west = [[-180.0, -17.0], [-179.5, -17.0], [-179.5, -16.0], [-180.0, -16.0], [-180.0, -17.0]]
+    doc = collection({"type": "MultiPolygon", "coordinates": [[east], [west]]})
     doc["features"][0]["geometry"]["bbox"] = [179.5, -17.0, -179.5, -16.0]
+    report, result = check(doc)
+    assert "bbox" not in report.codes() and report.ok
+    doc["features"][0]["geometry"]["bbox"] = [179.6, -17.0, -179.5, -16.0]
     report, _ = check(doc)
-    assert "bbox" not in report.codes()
+    assert "does not contain" in only(report, "bbox").message
 
 
 def test_a_bbox_is_checked_against_every_feature_of_the_collection():
@@ -459,3 +463,18 @@ def test_a_bbox_is_checked_against_every_feature_of_the_collection():
     doc["bbox"] = DUMA_BBOX
     report, _ = check(doc)
     assert "[36.87, 33.55]" in only(report, "bbox").message
+
+
+def test_an_outline_across_the_antimeridian_is_an_error_naming_the_edge():
+    ring = [[179.5, -17.0], [-179.5, -17.0], [-179.5, -16.0], [179.5, -16.0], [179.5, -17.0]]
+    report, result = check(collection(polygon(ring)))
+    problem = only(report, "antimeridian")
+    assert problem.severity == "error" and "from 179.5 to -179.5" in problem.message
+    assert "cut it in two" in problem.message and "winding" not in report.codes()
+    assert result.features[0].geometry is None
+
+
+def test_an_outline_near_the_antimeridian_that_does_not_cross_it_is_read():
+    ring = [[178.5, -17.0], [179.9, -17.0], [179.9, -16.0], [178.5, -16.0], [178.5, -17.0]]
+    report, result = check(collection(polygon(ring)))
+    assert "antimeridian" not in report.codes() and result.features[0].geometry is not None

@@ -524,7 +524,7 @@ class GeoJSONChecker:
             return None
         stats.classify(self.region)
         self._report_positions(stats, where)
-        if stats.out_of_range:
+        if stats.out_of_range or self._crosses_antimeridian(stats, where):
             return None
         try:
             # the outline is flat: heights and any further numbers (a warning above) are dropped
@@ -630,7 +630,8 @@ class GeoJSONChecker:
             self._warning(
                 where,
                 f"{stats.too_long} position(s) have more than 3 elements; only "
-                "longitude, latitude and an optional height are allowed",
+                "longitude, latitude and an optional height are allowed: the outline is read "
+                "from the first two (keep other values, such as a time, in the properties)",
                 "position-size",
                 **stats.at(stats.first_too_long),
             )
@@ -662,6 +663,26 @@ class GeoJSONChecker:
                 "outside-region",
                 **stats.at(stats.first_outside),
             )
+
+    def _crosses_antimeridian(self, stats: _PositionStats, where: Where) -> bool:
+        """Report an edge that spans more than half the globe (it crosses the antimeridian)."""
+        lons = np.array(stats.lons, dtype="float64")
+        starts = [r[0] for r in stats.rings] + [len(lons)]
+        for begin, end in zip(starts, starts[1:], strict=False):
+            jumps = np.flatnonzero(np.abs(np.diff(lons[begin:end])) > 180)
+            if jumps.size:
+                i = begin + int(jumps[0])
+                self._error(
+                    where,
+                    f"the outline crosses the antimeridian: an edge of the {stats.example(i)[2]} "
+                    f"goes from {lons[i]:g} to {lons[i + 1]:g} degrees of longitude, which a map "
+                    "reads as going the long way round the globe; cut it in two at longitude "
+                    "180 (a MultiPolygon), as RFC 7946 3.1.9 says",
+                    "antimeridian",
+                    **stats.at(i),
+                )
+                return True
+        return False
 
     def _check_validity(self, shape: BaseGeometry, where: Where, polygons: list[Any]) -> None:
         if shapely.is_valid(shape):
