@@ -66,11 +66,26 @@ def data_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def window_days(text: str) -> float:
+    """Read --window-days: a number of days above 0 and at most ten years (the app's bound)."""
+    from geo.view import MAX_WINDOW_DAYS
+
+    try:
+        days = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from None
+    if not 0 < days <= MAX_WINDOW_DAYS:  # NaN fails too
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of days above 0 and at most {MAX_WINDOW_DAYS:g}"
+        )
+    return days
+
+
 def window_option(p: argparse.ArgumentParser) -> None:
     """Add --window-days."""
     p.add_argument(
         "--window-days",
-        type=float,
+        type=window_days,
         default=7.0,
         metavar="N",
         help="days before the instant in which violations count (default 7)",
