@@ -125,7 +125,7 @@ def test_atlas_pdf_has_a_page_per_instant_with_its_date(tmp_path):
 def test_atlas_gif_and_folder(tmp_path):
     gif = tmp_path / "atlas.gif"
     assert run(
-        "--from", "2017-07-20", "--to", "2017-07-26", "--every", "3d", "--size", "640x400px",
+        "--from", "2017-07-20", "--to", "2017-07-26", "--every", "3d", "--size", "640x400px", "--dpi", "100",
         "-o", str(gif),
     ) == 0  # fmt: skip
     with Image.open(gif) as image:
@@ -133,7 +133,7 @@ def test_atlas_gif_and_folder(tmp_path):
     folder = tmp_path / "frames"
     folder.mkdir()
     assert run(
-        "--from", "2017-07-20", "--to", "2017-07-26", "--every", "3d", "--size", "640x400px",
+        "--from", "2017-07-20", "--to", "2017-07-26", "--every", "3d", "--size", "640x400px", "--dpi", "100",
         "-o", f"{folder}/",
     ) == 0  # fmt: skip
     names = sorted(p.name for p in folder.iterdir())
@@ -147,7 +147,7 @@ def test_atlas_gif_and_folder(tmp_path):
 def test_atlas_webp_is_animated(tmp_path):
     out = tmp_path / "atlas.webp"
     assert run(
-        "--from", "2017-07-20", "--to", "2017-07-22", "--every", "1d", "--size", "640x400px",
+        "--from", "2017-07-20", "--to", "2017-07-22", "--every", "1d", "--size", "640x400px", "--dpi", "100",
         "-o", str(out),
     ) == 0  # fmt: skip
     with Image.open(out) as image:
