@@ -107,8 +107,8 @@ RULES: tuple[tuple[str, str], ...] = (
     ("opposition", "|".join(_OPPOSITION_GROUPS)),
     (
         "hts",
-        r"hts|hayat tahrir al[- ]?sham|tahrir al[- ]? ?sham|jabhat fateh al[- ]?sham|jabhat al[- ]?nusra"
-        r"|nusra front|al[- ]?nusra",
+        r"hts|hayat tahrir al[- ]?sham|tahrir al[- ]? ?sham|jabhat fateh al[- ]?sham"
+        r"|jabhat al[- ]?nusra|nusra front|al[- ]?nusra",
     ),
     ("isis", r"isis|isil|islamic state|daesh|daish"),
     ("turkey", r"turkish|government of turkey|military forces of turkey"),
