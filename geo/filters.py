@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
 from geo import schema
+from geo.actors import family_mask
 from geo.join import NS_MAX, to_ns
 from geo.timemodel import Timeline
 
@@ -23,27 +26,80 @@ def incident_mask(
     """Boolean mask of the incidents that pass the filters; None when nothing is filtered.
 
     Each filter is a collection of accepted values; None or empty means "any".
+    ``perpetrators`` are actor family ids (:data:`geo.actors.FAMILIES`): an incident passes
+    when its reported perpetrator names at least one of them.
     """
     mask = np.ones(len(incidents), dtype=bool)
     filtered = False
-    for column, accepted in (
-        ("kind", kinds),
-        ("alleged_perpetrator", perpetrators),
-        ("dataset", datasets),
-    ):
+    for column, accepted in (("kind", kinds), ("dataset", datasets)):
         values = list(accepted or [])
         if values:
             mask &= incidents[column].astype(str).isin(values).to_numpy()
             filtered = True
+    families = list(perpetrators or [])
+    if families:
+        mask &= family_mask(incidents["alleged_perpetrator"], families)
+        filtered = True
     return mask if filtered else None
 
 
+#: Arabic letters written in several ways: each folded to one form (hamza carriers are
+#: decomposed by NFKD already; these are what it leaves).
+_ARABIC = str.maketrans(
+    {"\u0671": "\u0627", "\u0649": "\u064a", "\u0629": "\u0647", "\u0640": None}
+)
+#: Latin transliterations of the same Arabic sound, folded to one spelling, in this order:
+#: Douma/Duma, Ghouta/Guta, Saraqeb/Saraqib, Sheikhoun/Shaykhun, el-/al-.
+_LATIN = (
+    (re.compile(r"[\u02bf\u02be'`\u2018\u2019\u02bc]"), ""),
+    (re.compile(r"[-_/]"), " "),
+    (re.compile(r"\bel\b"), "al"),
+    (re.compile(r"ou|oo"), "u"),
+    (re.compile(r"ee"), "i"),
+    (re.compile(r"ei|ey|ai"), "ay"),
+    (re.compile(r"gh"), "g"),
+    (re.compile(r"kh"), "k"),
+    (re.compile(r"q"), "k"),
+    (re.compile(r"ph"), "f"),
+    (re.compile(r"dh"), "d"),
+    (re.compile(r"th"), "t"),
+    (re.compile(r"sh"), "s"),
+    (re.compile(r"o"), "u"),
+    (re.compile(r"e"), "i"),
+    (re.compile(r"([a-z])\1+"), r"\1"),
+)
+
+
+def fold(text: str) -> str:
+    """Text as search compares it: case, accents and spelling variants folded away.
+
+    Latin letters lose their accents and common transliteration variants are made one
+    (``Douma`` and ``Duma`` both fold to ``duma``, ``Ghouta`` and ``Guta`` to ``guta``);
+    Arabic loses its vowel marks and tatweel, and its alef, yaa and taa marbuta variants
+    are made one (``الغوطة`` and ``الغوطه`` fold alike).
+    """
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = plain.casefold().translate(_ARABIC)
+    for pattern, replacement in _LATIN:
+        plain = pattern.sub(replacement, plain)
+    return plain
+
+
 def search(frame: pd.DataFrame, text: str, columns: Iterable[str]) -> pd.DataFrame:
-    """Rows whose given columns contain every word of ``text`` (case-insensitive)."""
-    words = [w for w in text.lower().split() if w]
+    """Rows whose given columns contain every word of ``text``.
+
+    Case, accents and transliteration variants do not matter (:func:`fold`): ``duma`` finds
+    Douma, ``Guta`` finds Ghouta, and Arabic words are found in Arabic text however their
+    vowels and hamzas are written. Columns missing from the frame are skipped.
+    """
+    words = [w for w in fold(text).split() if w]
     if not words:
         return frame
-    haystack = frame[list(columns)].astype(str).agg(" ".join, axis=1).str.lower()
+    present = [c for c in columns if c in frame.columns]
+    if frame.empty or not present:
+        return frame.iloc[0:0]
+    haystack = frame[present].astype(str).agg(" ".join, axis=1).map(fold)
     keep = np.ones(len(frame), dtype=bool)
     for word in words:
         keep &= haystack.str.contains(word, regex=False).to_numpy()

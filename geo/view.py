@@ -1,8 +1,9 @@
 """What a view shows, and the selection that follows from it.
 
-A :class:`View` is everything a user chooses: the instant, the window before it, the focused
-zone, the zones shown, the incident filters (kinds, alleged perpetrators, data sets), the base
-map and, optionally, an extent. Its text form is the app's permalink query string
+A :class:`View` is everything a user chooses: the instant, the window before it (whole days),
+the focused zone, the zones shown, the incident filters (kinds, alleged perpetrators' actor
+families, data sets), the search text of the tables, the base map and, optionally, an
+extent. Its text form is the app's permalink query string
 (``at=2017-07-22T12:00+03:00&window=7&zone=eastern-ghouta``): the address bar of the app,
 ``dezmap snapshot --view`` and the footer of a snapshot all use it.
 
@@ -26,8 +27,9 @@ import numpy as np
 import pandas as pd
 
 from geo import schema
+from geo.actors import FAMILIES, actor_families, family_label
 from geo.errors import UsageError
-from geo.filters import busiest_instant, incident_mask
+from geo.filters import busiest_instant, incident_mask, search
 from geo.timemodel import (
     DEFAULT_WINDOW_DAYS,
     Timeline,
@@ -46,7 +48,9 @@ MAX_WINDOW_DAYS = 3650.0
 #: Base maps a view may name; ``none`` needs no network.
 BASEMAP_NAMES = ("none", "osm", "carto")
 #: Query parameters a view reads; anything else in an address is ignored.
-PARAMS = ("at", "window", "zone", *LIST_FIELDS, "base", "bbox")
+PARAMS = ("at", "window", "zone", *LIST_FIELDS, "q", "base", "bbox")
+#: The longest search text a view keeps (a longer one is cut, with a note).
+MAX_QUERY_CHARS = 200
 #: The zone that stands for the whole country (agreements of national scope name it).
 NATIONWIDE = "syria-nationwide"
 #: Margin around a focused zone's outlines, as a share of its size.
@@ -62,13 +66,17 @@ class View:
     at
         The instant (UTC timestamp).
     window
-        Days before ``at`` in which incidents count.
+        Whole days before ``at`` in which incidents count.
     zone
         The focused zone (the map zooms to it, the Zone page shows it), or None.
     kinds, perpetrators, datasets
-        Incident filters; empty means "any".
+        Incident filters; empty means "any". ``perpetrators`` are actor family ids
+        (:data:`geo.actors.FAMILIES`).
     zones
         Only these zones are shown; empty means all.
+    q
+        Search text for the record tables (every word must appear; see
+        :func:`geo.filters.search`); empty means no search.
     base
         Base map name (:data:`BASEMAP_NAMES`).
     bbox
@@ -82,6 +90,7 @@ class View:
     perpetrators: tuple[str, ...] = ()
     datasets: tuple[str, ...] = ()
     zones: tuple[str, ...] = ()
+    q: str = ""
     base: str = "none"
     bbox: Bounds | None = None
 
@@ -97,6 +106,8 @@ class View:
             values = getattr(self, name)
             if values:
                 out[name] = ",".join(values)
+        if self.q:
+            out["q"] = self.q
         if self.base != "none":
             out["base"] = self.base
         if self.bbox is not None:
@@ -105,7 +116,9 @@ class View:
 
     def query(self) -> str:
         """The permalink query string (without ``?``), as the app's address bar shows it."""
-        return "&".join(f"{k}={quote(v, safe=':,')}" for k, v in self.params().items())
+        return "&".join(
+            f"{k}={quote(v, safe='' if k == 'q' else ':,')}" for k, v in self.params().items()
+        )
 
     def permalink(self, base_url: str = "") -> str:
         """The address of this view: ``base_url`` (the app's address) followed by the query."""
@@ -182,16 +195,14 @@ def _read(params: dict[str, str], timeline: Timeline) -> tuple[View, list[str]]:
         except UsageError as exc:
             notes.append(f"at: {exc}")
     if params.get("window"):
-        try:
-            window = float(params["window"])
-            if not 0 < window <= MAX_WINDOW_DAYS:
-                raise ValueError
-            values["window"] = window
-        except ValueError:
+        window = _whole_days(params["window"])
+        if window is None:
             notes.append(
-                f"window: {params['window']!r} is not a number of days from 1 to "
+                f"window: {params['window']!r} is not a whole number of days from 1 to "
                 f"{MAX_WINDOW_DAYS:g}"
             )
+        else:
+            values["window"] = window
     zone_ids = list(timeline.zones.zone_ids)
     zone = params.get("zone")
     if zone:
@@ -204,15 +215,27 @@ def _read(params: dict[str, str], timeline: Timeline) -> tuple[View, list[str]]:
         if not params.get(name):
             continue
         asked = list(dict.fromkeys(v.strip() for v in params[name].split(",") if v.strip()))
-        unknown = [v for v in asked if v not in known[name]]
+        if name == "perpetrators":
+            asked = _families_of(asked, known, notes)
+            allowed = list(FAMILIES)
+        else:
+            allowed = known[name]
+        unknown = [v for v in asked if v not in allowed]
         for value in unknown:
+            what = "an actor family" if name == "perpetrators" else "in the data"
             notes.append(
-                f"{name}: {value!r} is not in the data"
-                f"{schema.suggest(value, known[name]) or _listing(known[name])}"
+                f"{name}: {value!r} is not {what}"
+                f"{schema.suggest(value, allowed) or _listing(allowed)}; it is ignored"
             )
-        kept = tuple(v for v in asked if v in known[name])
+        kept = tuple(v for v in asked if v in allowed)
         if kept:
             values[name] = kept
+    if params.get("q", "").strip():
+        text = " ".join(params["q"].split())
+        if len(text) > MAX_QUERY_CHARS:
+            notes.append(f"q: the search text is cut to its first {MAX_QUERY_CHARS} characters")
+            text = text[:MAX_QUERY_CHARS].rstrip()
+        values["q"] = text
     if params.get("base"):
         if params["base"] in BASEMAP_NAMES:
             values["base"] = params["base"]
@@ -224,6 +247,35 @@ def _read(params: dict[str, str], timeline: Timeline) -> tuple[View, list[str]]:
         except UsageError as exc:
             notes.append(f"bbox: {exc}")
     return View(**values), notes
+
+
+def _whole_days(text: str) -> int | None:
+    """A window length: a whole number of days from 1 to :data:`MAX_WINDOW_DAYS`, or None."""
+    try:
+        days = float(text)
+    except ValueError:
+        return None
+    if not (1 <= days <= MAX_WINDOW_DAYS) or days != int(days):  # NaN fails too
+        return None
+    return int(days)
+
+
+def _families_of(asked: list[str], known: dict[str, list[str]], notes: list[str]) -> list[str]:
+    """Perpetrator values as family ids.
+
+    A reported wording (older addresses named those) becomes its families, with a note.
+    """
+    out: list[str] = []
+    wordings = set(known.get("perpetrator_wordings", ()))
+    for value in asked:
+        if value in FAMILIES or value not in wordings:
+            out.append(value)
+            continue
+        families = actor_families(value)
+        labels = ", ".join(family_label(f) for f in families)
+        notes.append(f"perpetrators: {value!r} is read as its actor family: {labels}")
+        out.extend(families)
+    return list(dict.fromkeys(out))
 
 
 def _listing(values: list[str]) -> str:
@@ -262,15 +314,19 @@ def parse_bbox(text: str) -> Bounds:
 def choices(timeline: Timeline) -> dict[str, list[str]]:
     """The values each list field of a view may take in this data (for checks and widgets).
 
-    ``kinds`` sorted, ``perpetrators`` most frequent first, ``datasets`` bundled first,
-    ``zones`` in the data's order.
+    ``kinds`` sorted, ``perpetrators`` the actor families the data's incidents name (in
+    :data:`geo.actors.FAMILIES` order), ``datasets`` bundled first, ``zones`` in the data's
+    order; ``perpetrator_wordings`` the reported wordings, most frequent first.
     """
+    from geo.actors import present_families
     from geo.datasets import dataset_names
 
     incidents = timeline.incidents
+    wordings = list(incidents["alleged_perpetrator"].astype(str).value_counts().index)
     return {
         "kinds": sorted(incidents["kind"].astype(str).unique()),
-        "perpetrators": list(incidents["alleged_perpetrator"].astype(str).value_counts().index),
+        "perpetrators": present_families(wordings),
+        "perpetrator_wordings": wordings,
         "datasets": dataset_names(timeline),
         "zones": list(timeline.zones.zone_ids),
     }
@@ -330,30 +386,103 @@ class Scene:
         return extent(self.timeline, self.view)
 
     def agreement_records(self) -> pd.DataFrame:
-        """Every agreement of the chosen data sets that names a zone shown (Records page)."""
+        """Every agreement of the chosen data sets that names a zone shown (Records page).
+
+        The view's search text (``q``) applies: see :data:`AGREEMENT_SEARCH`.
+        """
         frame = self.timeline.agreements.frame
         if self.view.zones:
             wanted = set(self.view.zones)
             frame = frame[frame["zone_ids"].map(lambda z: bool(set(z) & wanted))]
+        if self.view.q:
+            names = zone_names(self.timeline)
+            haystack = frame.assign(
+                zone_names=frame["zone_ids"].map(lambda z: " ".join(names.get(i, i) for i in z))
+            )
+            frame = frame.loc[search(haystack, self.view.q, AGREEMENT_SEARCH).index]
         return frame
 
     def incident_records(self, scope: str = "window") -> pd.DataFrame:
         """Incidents for tables: those of the window (``"window"``) or all (``"all"``).
 
-        Each incident appears once; with ``"all"`` they carry what the join found
-        (:func:`geo.timemodel.annotate_incidents`).
+        Each incident appears once, with ``zones`` (the zones it counts for here) and
+        ``actor_families`` (the families its reported perpetrator names, a tuple of ids);
+        with ``"all"`` they carry what the join found
+        (:func:`geo.timemodel.annotate_incidents`). The view's search text (``q``) applies:
+        see :data:`INCIDENT_SEARCH`.
         """
         if scope == "window":
-            return self.records
-        if scope != "all":
+            zones = self.incidents.groupby(["dataset", "violation_id"], sort=False)[
+                "zone_id_matched"
+            ].agg(tuple)
+            records = self.records
+            keys = pd.MultiIndex.from_arrays([records["dataset"], records["violation_id"]])
+            incidents = records.assign(zones=list(zones.reindex(keys)) if len(records) else [])
+        elif scope == "all":
+            incidents = annotate_incidents(self.timeline)
+            if self.mask is not None:
+                incidents = incidents[self.mask]
+            if self.view.zones:
+                wanted = set(self.view.zones)
+                incidents = incidents[incidents["zones"].map(lambda z: bool(set(z) & wanted))]
+        else:
             raise UsageError(f"scope must be 'window' or 'all', not {scope!r}")
-        incidents = annotate_incidents(self.timeline)
-        if self.mask is not None:
-            incidents = incidents[self.mask]
-        if self.view.zones:
-            wanted = set(self.view.zones)
-            incidents = incidents[incidents["zones"].map(lambda z: bool(set(z) & wanted))]
+        incidents = incidents.assign(
+            actor_families=incidents["alleged_perpetrator"].map(actor_families)
+        )
+        if self.view.q:
+            names = zone_names(self.timeline)
+            haystack = incidents.assign(
+                zone_names=incidents["zones"].map(lambda z: " ".join(names.get(i, i) for i in z)),
+                actor_families=incidents["actor_families"].map(
+                    lambda f: " ".join(family_label(x) for x in f)
+                ),
+            )
+            incidents = incidents.loc[search(haystack, self.view.q, INCIDENT_SEARCH).index]
         return incidents
+
+
+#: Columns the search text of a view looks in: agreements (``zone_names`` holds the English
+#: and Arabic names of the zones they name).
+AGREEMENT_SEARCH = (
+    "agreement_id",
+    "title",
+    "kind",
+    "parties",
+    "guarantors",
+    "terms",
+    "outcome",
+    "source",
+    "zone_names",
+)
+#: Columns the search text of a view looks in: incidents (``zone_names`` as for agreements,
+#: ``actor_families`` the families' labels).
+INCIDENT_SEARCH = (
+    "violation_id",
+    "place",
+    "kind",
+    "alleged_perpetrator",
+    "actor_families",
+    "reported_by",
+    "summary",
+    "source",
+    "dataset",
+    "zone_names",
+)
+
+
+def zone_names(timeline: Timeline) -> dict[str, str]:
+    """Zone id -> its English and Arabic names (every version's), for search."""
+    versions = timeline.zones.versions
+    out: dict[str, list[str]] = {}
+    for zone_id, name, name_ar in zip(
+        versions["zone_id"], versions["name"], versions["name_ar"], strict=True
+    ):
+        names = out.setdefault(str(zone_id), [str(zone_id)])
+        for text in (name, name_ar):
+            if isinstance(text, str) and text and text not in names:
+                names.append(text)
+    return {z: " ".join(n) for z, n in out.items()}
 
 
 def select(timeline: Timeline, view: View) -> Scene:
@@ -412,12 +541,88 @@ def extent(timeline: Timeline, view: View) -> Bounds:
 
 
 def page_zone(timeline: Timeline, view: View) -> str:
-    """The zone a one-zone page shows: the focused zone, else the first local zone."""
+    """The zone a one-zone page shows.
+
+    The focused zone; without one, the first local zone (not the national extent) that
+    exists at the view's instant, else the first zone that exists then (the national
+    extent), else the first local zone.
+    """
     if view.zone:
         return view.zone
     ids = list(timeline.zones.zone_ids)
-    local = [z for z in ids if z != NATIONWIDE]
-    return (local or ids)[0]
+    local = [z for z in ids if z != NATIONWIDE] or ids
+    versions = timeline.zones.versions
+    existing = set(versions.iloc[timeline.zones.valid_at(int(view.at.value))]["zone_id"])
+    return next((z for z in [*local, *ids] if z in existing), local[0])
+
+
+def nearest_instant(timeline: Timeline, zone_id: str, at: pd.Timestamp) -> pd.Timestamp | None:
+    """The instant nearest ``at`` at which a zone exists; None when it exists at ``at``.
+
+    The answer is noon (Damascus time) of the zone's first day after ``at`` or of its last
+    day before it, whichever is nearer, so that the page lands on a whole day of the zone.
+
+    Raises
+    ------
+    UsageError
+        For a zone the timeline does not have.
+    """
+    from geo.filters import local_instant
+
+    versions = timeline.zones.versions
+    mine = versions[versions["zone_id"] == zone_id]
+    if mine.empty:
+        raise UsageError(f"no zone {zone_id!r}{schema.suggest(zone_id, list(versions['zone_id']))}")
+    t = as_instant(at)
+    candidates: list[pd.Timestamp] = []
+    for start, end in zip(mine["valid_from"], mine["valid_to"], strict=True):
+        if start <= t and (pd.isna(end) or t < end):
+            return None
+        if start > t:
+            first = start.tz_convert(schema.DAMASCUS).date()
+            noon = local_instant(first, 12)
+            candidates.append(noon if pd.isna(end) or noon < end else start)
+        elif not pd.isna(end):
+            last = (end - pd.Timedelta(microseconds=1)).tz_convert(schema.DAMASCUS).date()
+            noon = local_instant(last, 12)
+            candidates.append(noon if start <= noon < end else start)
+    if not candidates:  # pragma: no cover - a zone has at least one version
+        return None
+    return min(candidates, key=lambda c: abs(c - t))
+
+
+def describe_filters(view: View, timeline: Timeline, *, search_text: bool = False) -> str:
+    """The active filters of a view in words, for the line above a map or a table.
+
+    ``Showing: shelling only; perpetrators: Russian forces; zones: Idlib``; without any
+    filter ``Showing: every incident in every zone``. With ``search_text``, the view's
+    search text is named too.
+    """
+    versions = timeline.zones.versions
+    names = dict(zip(versions["zone_id"], versions["name"], strict=True))
+    parts = [f"{_words(view.kinds)} only"] if view.kinds else []
+    if view.perpetrators:
+        parts.append("perpetrators: " + ", ".join(family_label(f) for f in view.perpetrators))
+    if view.datasets:
+        parts.append("data sets: " + ", ".join(view.datasets))
+    if view.zones:
+        parts.append("zones: " + ", ".join(str(names.get(z, z)) for z in view.zones))
+    if search_text and view.q:
+        parts.append(f"search: {view.q!r}")
+    if not parts:
+        return "Showing: every incident in every zone"
+    return "Showing: " + "; ".join(parts)
+
+
+def _words(values: tuple[str, ...]) -> str:
+    if len(values) == 1:
+        return values[0]
+    return ", ".join(values[:-1]) + " and " + values[-1]
+
+
+def is_filtered(view: View) -> bool:
+    """Whether a view hides any incident or zone (kinds, perpetrators, data sets, zones)."""
+    return any(getattr(view, name) for name in LIST_FIELDS)
 
 
 def default_view(timeline: Timeline) -> View:

@@ -11,6 +11,7 @@ from geo.datasets import load_timeline
 from geo.filters import (
     busiest_instant,
     event_instants,
+    fold,
     incident_mask,
     local_instant,
     search,
@@ -29,8 +30,13 @@ def test_incident_mask(timeline):
     assert incident_mask(inc) is None and incident_mask(inc, kinds=[]) is None
     shelling = incident_mask(inc, kinds=["shelling"])
     assert shelling.sum() == (inc["kind"] == "shelling").sum() > 0
-    both = incident_mask(inc, kinds=["shelling"], perpetrators=["Russian air force"])
-    assert both.sum() == 0 or (inc[both]["alleged_perpetrator"] == "Russian air force").all()
+    both = incident_mask(inc, kinds=["shelling"], perpetrators=["government"])
+    assert 0 < both.sum() < shelling.sum()
+    assert inc[both]["alleged_perpetrator"].str.contains("government", case=False).all()
+    russia = incident_mask(inc, perpetrators=["russia"])
+    wordings = set(inc[russia]["alleged_perpetrator"])
+    assert {"Russian air force", "Syrian government or Russian aircraft"} <= wordings
+    assert "Syrian government forces" not in wordings
     assert not incident_mask(inc, datasets=["ucdp"]).any()
 
 
@@ -64,3 +70,40 @@ def test_busiest_instant_shows_the_most_zones(timeline):
 def test_local_instant_is_damascus_wall_clock():
     assert local_instant(pd.Timestamp("2017-07-22").date(), 12) == pd.Timestamp("2017-07-22T09:00Z")
     assert local_instant(pd.Timestamp("2017-01-22").date(), 12) == pd.Timestamp("2017-01-22T10:00Z")
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("Duma", "Douma"),
+        ("Ghouta", "Guta"),
+        ("Eastern Ghouta", "EASTERN GHUTA"),
+        ("Saraqeb", "Saraqib"),
+        ("Khan Sheikhoun", "Khan Shaykhun"),
+        ("al-Qutayfah", "El Qutayfah"),
+        ("Ḥarastā", "Harasta"),
+        ("Idlib", "Edlib"),
+        ("الغوطة الشرقية", "الغوطه الشرقيه"),
+        ("إدلب", "ادلب"),
+        ("دُومَا", "دوما"),
+    ],
+)
+def test_fold_makes_spelling_variants_one(one, other):
+    assert fold(one) == fold(other)
+
+
+@pytest.mark.parametrize("query", ["duma", "DOUMA", "Dūmā"])
+def test_search_is_accent_case_and_transliteration_tolerant(timeline, query):
+    incidents = timeline.incidents
+    found = search(incidents, query, ["place", "summary"])
+    assert len(found) >= 3
+    assert found["place"].str.contains("Douma|Duma").all()
+
+
+def test_search_finds_arabic_names(timeline):
+    zones = timeline.zones.versions
+    found = search(zones, "الغوطه", ["name", "name_ar"])
+    assert set(found["zone_id"]) == {"eastern-ghouta"}
+    assert search(zones, "غوطة", ["name_ar"])["zone_id"].eq("eastern-ghouta").all()
+    assert search(zones, "atlantis", ["name"]).empty
+    assert search(zones, "ghouta", ["no_such_column"]).empty

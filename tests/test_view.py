@@ -15,7 +15,10 @@ from geo.timemodel import status_at, window_incidents
 from geo.view import (
     BASEMAP_NAMES,
     View,
+    describe_filters,
     extent,
+    is_filtered,
+    nearest_instant,
     page_zone,
     parse_bbox,
     parse_query,
@@ -41,6 +44,8 @@ def test_query_round_trip_keeps_every_field(timeline):
         kinds=("shelling", "airstrike"),
         datasets=("bundled",),
         zones=("eastern-ghouta", "idlib"),
+        perpetrators=("government", "russia"),
+        q="Douma & Harasta, الغوطة",
         base="osm",
         bbox=(35.5, 32.3, 37.25, 34.0),
     )
@@ -84,8 +89,13 @@ def test_parse_query_refuses_text_without_parameters():
             {"zone": "eastern-gouta"},
             r"zone: no zone 'eastern-gouta' \(did you mean 'eastern-ghouta'",
         ),
-        ({"window": "0"}, "window: '0' is not a number of days"),
-        ({"window": "lots"}, "window: 'lots' is not a number of days"),
+        ({"window": "0"}, "window: '0' is not a whole number of days"),
+        ({"window": "lots"}, "window: 'lots' is not a whole number of days"),
+        ({"window": "2.5"}, "window: '2.5' is not a whole number of days"),
+        (
+            {"perpetrators": "russians"},
+            r"perpetrators: 'russians' is not an actor family \(did you mean 'russia'",
+        ),
         ({"at": "23/07/2017"}, "at: "),
         (
             {"kinds": "airstrikes"},
@@ -211,3 +221,105 @@ def test_extent_prefers_bbox_then_focus_then_everything(timeline):
 def test_page_zone_is_the_focus_or_the_first_local_zone(timeline):
     assert page_zone(timeline, View(at=CAIRO, zone="idlib")) == "idlib"
     assert page_zone(timeline, View(at=CAIRO)) != "syria-nationwide"
+
+
+def test_every_list_parameter_drops_unknown_values_with_a_note(timeline):
+    view, notes = View.from_params(
+        {
+            "kinds": "airstrikes",
+            "perpetrators": "martians",
+            "datasets": "acled",
+            "zones": "atlantis,idlib",
+        },
+        timeline,
+    )
+    assert (view.kinds, view.perpetrators, view.datasets, view.zones) == ((), (), (), ("idlib",))
+    assert [n.split(":")[0] for n in notes] == ["kinds", "perpetrators", "datasets", "zones"]
+    assert all(n.endswith("it is ignored") for n in notes), notes
+
+
+def test_perpetrators_are_actor_families_and_old_wordings_still_work(timeline):
+    view, notes = View.from_params({"perpetrators": "russia,Syrian government forces"}, timeline)
+    assert view.perpetrators == ("russia", "government")
+    assert notes == [
+        "perpetrators: 'Syrian government forces' is read as its actor family: "
+        "Syrian government forces"
+    ]
+    scene = select(timeline, with_changes(view, at=pd.Timestamp("2024-12-01T09:00Z"), window=3650))
+    wordings = set(scene.incident_records("all")["alleged_perpetrator"])
+    assert "Russian air force" in wordings and "Syrian government forces (4th Division)" in wordings
+    assert "Lebanese Hezbollah" not in wordings  # Iran-backed only
+
+
+def test_window_is_a_whole_number_of_days(timeline):
+    view, notes = View.from_params({"window": "14"}, timeline)
+    assert view.window == 14 and isinstance(view.window, int) and notes == []
+    assert view.params()["window"] == "14"
+
+
+def test_search_text_lives_in_the_address_and_filters_the_tables(timeline):
+    view = View.parse("at=2018-03-01T12:00&window=30&q=duma", timeline)
+    assert view.q == "duma" and view.query().endswith("&q=duma")
+    scene = select(timeline, view)
+    found = scene.incident_records()
+    assert len(found) and found["place"].str.contains("Douma|Duma").all()
+    assert len(found) < len(scene.records)
+    # Douma and Duma, Ghouta and Guta, Arabic with and without its taa marbuta
+    douma = select(timeline, with_changes(view, q="Douma")).incident_records()
+    assert list(douma["violation_id"]) == list(found["violation_id"])
+    guta = select(timeline, with_changes(view, q="guta")).agreement_records()
+    arabic = select(timeline, with_changes(view, q="الغوطه")).agreement_records()
+    assert "cairo-eastern-ghouta-2017" in set(guta["agreement_id"])
+    # the Arabic name is the zone's: it finds the agreements that name Eastern Ghouta
+    every = select(timeline, with_changes(view, q="")).agreement_records()
+    names_it = every["zone_ids"].map(lambda z: "eastern-ghouta" in z)
+    assert set(arabic["agreement_id"]) == set(every[names_it]["agreement_id"])
+    assert set(arabic["agreement_id"]) <= set(guta["agreement_id"])
+
+
+def test_window_records_carry_their_zones_and_actor_families(timeline):
+    scene = select(timeline, View.parse("at=2018-03-01T12:00&window=30", timeline))
+    records = scene.incident_records()
+    assert records["violation_id"].is_unique
+    for zones in records["zones"]:
+        assert "syria-nationwide" in zones
+    assert records["zones"].map(lambda z: "eastern-ghouta" in z).any()
+    assert records["actor_families"].map(bool).all()
+
+
+def test_describe_filters_says_what_is_shown(timeline):
+    assert describe_filters(View(at=CAIRO), timeline) == "Showing: every incident in every zone"
+    view = View(at=CAIRO, kinds=("shelling",), zones=("idlib",))
+    assert describe_filters(view, timeline) == (
+        "Showing: shelling only; zones: Idlib de-escalation zone (Astana zone 1)"
+    )
+    view = View(at=CAIRO, kinds=("shelling", "airstrike"), perpetrators=("russia",), q="duma")
+    assert describe_filters(view, timeline, search_text=True) == (
+        "Showing: shelling and airstrike only; perpetrators: Russian forces; search: 'duma'"
+    )
+    assert is_filtered(view) and not is_filtered(View(at=CAIRO, q="duma"))
+
+
+def test_nearest_instant_when_the_zone_existed(timeline):
+    ghouta = "eastern-ghouta"
+    assert nearest_instant(timeline, ghouta, CAIRO) is None
+    # before the zone: noon of its first day; after it: noon of its last day
+    assert nearest_instant(timeline, ghouta, pd.Timestamp("2016-03-01T10:00Z")) == pd.Timestamp(
+        "2017-05-06T09:00Z"
+    )
+    assert nearest_instant(timeline, ghouta, pd.Timestamp("2019-01-01T10:00Z")) == pd.Timestamp(
+        "2018-04-13T09:00Z"
+    )
+    with pytest.raises(UsageError, match="no zone 'atlantis'"):
+        nearest_instant(timeline, "atlantis", CAIRO)
+
+
+def test_page_zone_without_focus_is_a_zone_that_exists_at_the_instant(timeline):
+    from geo.filters import busiest_instant
+
+    first = View(at=busiest_instant(timeline))
+    zone = page_zone(timeline, first)
+    assert zone != "syria-nationwide"
+    assert nearest_instant(timeline, zone, first.at) is None
+    # when only the national extent exists, the page shows it
+    assert page_zone(timeline, View(at=pd.Timestamp("2016-03-01T10:00Z"))) == "syria-nationwide"

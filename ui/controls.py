@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import schema
+from geo.actors import FAMILIES
 from geo.datasets import dataset_names
 from geo.filters import local_instant, step_event
 from geo.render import BASEMAP_LABELS
@@ -98,10 +99,12 @@ def sidebar(timeline: Timeline, view: View) -> None:
         _multi(
             "Alleged perpetrators",
             "w.perpetrators",
-            perpetrators,
+            list(dict.fromkeys([*perpetrators, *view.perpetrators])),
             "perpetrators",
             view.perpetrators,
-            "Only incidents attributed to these count (empty: all).",
+            "Only incidents whose reported perpetrator names one of these actor families "
+            "count (empty: all). The Records page keeps each report's own wording.",
+            FAMILIES,
         )
         _multi(
             "Data sets",

@@ -139,14 +139,16 @@ def events() -> np.ndarray:
 
 @st.cache_resource(max_entries=4)
 def _choices(folder: str, fingerprint: tuple) -> tuple[list[str], list[str]]:
+    from geo.actors import present_families
+
     incidents = _timeline(folder, fingerprint).incidents
     kinds = sorted(incidents["kind"].astype(str).unique())
-    perpetrators = list(incidents["alleged_perpetrator"].astype(str).value_counts().index)
-    return kinds, perpetrators
+    families = present_families(incidents["alleged_perpetrator"].astype(str).unique())
+    return kinds, families
 
 
 def choices() -> tuple[list[str], list[str]]:
-    """The incident kinds (sorted) and alleged perpetrators (most frequent first) in the data."""
+    """The incident kinds (sorted) and the perpetrators' actor families in the data."""
     folder = data_dir()
     return _choices(str(folder), _loaded_fingerprint(folder))
 
