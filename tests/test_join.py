@@ -17,7 +17,15 @@ from shapely.geometry import Point, shape
 
 from geo import schema
 from geo.io import load_dataset, violations_frame
-from geo.join import ZoneIndex, join_incidents, outside_every_zone
+from geo.join import (
+    NS_MAX,
+    ZoneIndex,
+    add_links,
+    join_incidents,
+    outside_every_zone,
+    to_ns,
+    zones_of_incidents,
+)
 from geo.metrics import agreement_metrics
 from geo.timemodel import build_timeline, status_at, window_incidents
 from geo.validate import validate_dataset
@@ -294,3 +302,214 @@ def test_frames_from_records_join_like_files(every_point):
     matches = join_incidents(frame, ZoneIndex.from_zones(data.zones))
     assert len(matches) == sum(len(shapes.zones_containing(POINTS[n])) for n in names)
     json.dumps(sorted(map(int, matches.incident)))  # plain integers
+
+
+# --- the pieces of the join, one by one (each test kills mutants that the others let live) ----------
+
+NS_DAY = 86_400 * 10**9
+
+
+def utc(text):
+    return pd.Timestamp(text, tz="UTC")
+
+
+def test_to_ns_of_nothing_is_an_empty_integer_array():
+    out = to_ns(pd.Series([], dtype="datetime64[ns, UTC]"))
+    assert out.shape == (0,) and out.dtype == np.int64
+
+
+def test_to_ns_refuses_naive_instants_and_fills_missing_ones():
+    with pytest.raises(
+        ValueError, match=r"^instants must be timezone-aware \(datetime64\[ns, UTC\]\)$"
+    ):
+        to_ns(pd.Series([pd.Timestamp("2017-01-01")]))
+    out = to_ns(pd.Series([utc("2017-01-01T03:00"), pd.NaT], dtype="datetime64[ns, UTC]"))
+    assert out.tolist() == [utc("2017-01-01T03:00").value, NS_MAX]
+    in_damascus = pd.Series([pd.Timestamp("2017-01-01T05:00", tz="Asia/Damascus")])
+    assert to_ns(in_damascus).tolist() == [utc("2017-01-01T03:00").value]
+
+
+@pytest.fixture
+def two_versions(tmp_path):
+    """The U from 2017, its notch filled from 2018-01-01; the holed square from 2017."""
+    filled = {
+        "type": "Polygon",
+        "coordinates": [
+            [[36.30, 33.50], [36.50, 33.50], [36.50, 33.65], [36.30, 33.65], [36.30, 33.50]]
+        ],
+    }
+    zones = [
+        shapes.HOLED.feature(),
+        dict(shapes.CONCAVE.feature(valid_from="2018-01-01"), geometry=filled),
+        shapes.CONCAVE.feature(valid_from="2017-01-01", valid_to="2018-01-01"),
+    ]
+    folder = folder_of(tmp_path, zones, [truce("u", "concave-u")], [])
+    return load_dataset(folder).zones
+
+
+def test_the_index_orders_versions_by_zone_then_start_and_keeps_the_frame(two_versions):
+    index = ZoneIndex.from_zones(two_versions)
+    assert index.zone_ids == ("concave-u", "holed")
+    assert index.zone.tolist() == [0, 0, 1]
+    assert list(index.versions.columns) == list(two_versions.columns)
+    assert index.versions.index.tolist() == [0, 1, 2]
+    assert index.start.tolist() == [
+        utc("2016-12-31T22:00").value,
+        utc("2017-12-31T22:00").value,
+        utc("2016-12-31T22:00").value,
+    ]
+    assert index.end.tolist() == [utc("2017-12-31T22:00").value, NS_MAX, NS_MAX]
+    assert index.bounds[0].tolist() == [36.30, 33.50, 36.50, 33.65]
+
+
+def test_a_version_without_a_start_counts_from_the_beginning_of_time(two_versions):
+    zones = two_versions.copy()
+    zones.loc[0, "valid_from"] = pd.NaT
+    index = ZoneIndex.from_zones(zones)
+    assert index.start[index.versions["zone_id"] == "holed"].tolist() == [np.iinfo(np.int64).min]
+
+
+def test_versions_are_valid_from_their_first_instant_until_their_end(two_versions):
+    index = ZoneIndex.from_zones(two_versions)
+    change = utc("2017-12-31T22:00").value
+    assert index.valid_at(change - 1).tolist() == [0, 2]
+    assert index.valid_at(change).tolist() == [1, 2]
+    assert index.valid_at(index.start[0]).tolist() == [0, 2]
+    assert index.valid_at(index.start[0] - 1).tolist() == []
+
+
+def test_an_unknown_zone_code_names_the_known_zones(two_versions):
+    index = ZoneIndex.from_zones(two_versions)
+    assert index.code("holed") == 1
+    with pytest.raises(KeyError) as info:
+        index.code("idlib")
+    assert info.value.args[0] == "unknown zone 'idlib'; zones: concave-u, holed"
+
+
+def incidents_frame(rows):
+    """(lon, lat, start, end) rows as an incidents frame."""
+    return pd.DataFrame(
+        {
+            "lon": [r[0] for r in rows],
+            "lat": [r[1] for r in rows],
+            "occurred": pd.Series([utc(r[2]) for r in rows], dtype="datetime64[ns, UTC]"),
+            "occurred_end": pd.Series([utc(r[3]) for r in rows], dtype="datetime64[ns, UTC]"),
+        }
+    )
+
+
+def test_the_join_needs_its_columns():
+    with pytest.raises(ValueError, match=r"^incidents need the columns \['occurred_end'\]$"):
+        join_incidents(pd.DataFrame(columns=["lon", "lat", "occurred"]), None)
+
+
+def test_an_interval_across_a_boundary_change_matches_the_version_that_holds_it(two_versions):
+    index = ZoneIndex.from_zones(two_versions)
+    arm, notch = shapes.CONCAVE.inside["west arm"], shapes.CONCAVE.outside["notch"]
+    frame = incidents_frame(
+        [
+            (*arm, "2017-12-28T00:00", "2017-12-29T00:00"),  # 0: the first version only
+            (*notch, "2017-12-27T00:00", "2018-01-03T00:00"),  # 1: across; only v2 has the notch
+            (*arm, "2017-12-30T00:00", "2018-01-06T00:00"),  # 2: across; both hold it: v1 kept
+            (*notch, "2018-01-05T00:00", "2018-01-06T00:00"),  # 3: the second version
+            (*shapes.HOLED.outside["hole"], "2017-06-01T00:00", "2017-06-02T00:00"),  # 4
+            (*notch, "2017-12-31T22:00", "2018-01-01T00:00"),  # 5: from v2's first instant
+        ]
+    )
+    m = join_incidents(frame, index)
+    rows = sorted(
+        zip(m.incident.tolist(), m.version.tolist(), m.spans_versions.tolist(), strict=True)
+    )
+    assert rows == [(0, 0, False), (1, 1, True), (2, 0, True), (3, 1, False), (5, 1, False)]
+    part = m.of_zone(0)
+    assert np.all(np.diff(m.start[part]) >= 0)  # each zone's matches in time order
+    assert m.incident[part].tolist() == [1, 0, 2, 5, 3]
+    assert m.zone_offsets.tolist() == [0, 5, 5] and m.zone.tolist() == [0] * 5
+    week, day = 7 * NS_DAY, NS_DAY
+    assert m.max_duration.tolist() == [week, 0]
+    assert m.end[part].tolist() == [to_ns(frame["occurred_end"])[i] for i in [1, 0, 2, 5, 3]]
+    assert not m.linked.any() and m.version.dtype == np.int32
+    # the window search finds the week-long incident that began before the window
+    lo = utc("2018-01-02T00:00").value
+    found = m.incident[m.in_window(0, lo, lo + day)].tolist()
+    assert sorted(found) == [1, 2]
+
+
+def test_points_on_the_edges_of_a_zones_bounding_box_are_in_it():
+    west, south, east, north = shapes.CONCAVE.bounds
+    frame = incidents_frame(
+        [
+            (36.33, north, "2017-07-23T00:00", "2017-07-24T00:00"),
+            (east, 33.55, "2017-07-23T00:00", "2017-07-24T00:00"),
+            (west, 33.55, "2017-07-23T00:00", "2017-07-24T00:00"),
+            (36.40, south, "2017-07-23T00:00", "2017-07-24T00:00"),
+        ]
+    )
+    zones = gpd_zones([shapes.CONCAVE])
+    m = join_incidents(frame, ZoneIndex.from_zones(zones))
+    assert sorted(m.incident.tolist()) == [0, 1, 2, 3]
+
+
+def gpd_zones(shape_list):
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame(
+        {
+            "zone_id": [s.zone_id for s in shape_list],
+            "valid_from": pd.Series([utc("2017-01-01")] * len(shape_list)),
+            "valid_to": pd.Series([pd.NaT] * len(shape_list), dtype="datetime64[ns, UTC]"),
+        },
+        geometry=[shape(s.geometry) for s in shape_list],
+        crs="EPSG:4326",
+    )
+
+
+def test_links_add_a_match_per_new_pair_at_the_earliest_version(two_versions):
+    index = ZoneIndex.from_zones(two_versions)
+    far = (36.90, 33.90)  # in no zone
+    frame = incidents_frame(
+        [
+            (*shapes.HOLED.inside["ring south"], "2017-06-01T00:00", "2017-06-02T00:00"),  # 0
+            (*far, "2017-12-27T00:00", "2018-01-03T00:00"),  # 1: across the U's change
+            (*far, "2018-03-01T00:00", "2018-03-02T00:00"),  # 2
+            (*far, "2016-03-01T00:00", "2016-03-02T00:00"),  # 3: before any zone
+            (*far, "2017-12-31T21:00", "2017-12-31T22:00"),  # 4: ends as v2 begins
+        ]
+    )
+    spatial = join_incidents(frame, index)
+    assert add_links(spatial, index, frame, np.array([], dtype=int), np.array([])) is spatial
+    pairs = [(0, 1), (1, 0), (1, 0), (2, 0), (3, 1), (2, 1), (4, 0)]
+    m = add_links(spatial, index, frame, [p[0] for p in pairs], [p[1] for p in pairs])
+    rows = sorted(
+        zip(
+            m.incident.tolist(),
+            m.zone.tolist(),
+            m.version.tolist(),
+            m.spans_versions.tolist(),
+            m.linked.tolist(),
+            strict=True,
+        )
+    )
+    assert rows == [
+        (0, 1, 2, False, False),  # already matched by position: kept, not linked again
+        (1, 0, 0, True, True),  # the earliest version it overlaps, across the change
+        (2, 0, 1, False, True),
+        (2, 1, 2, False, True),
+        (4, 0, 0, False, True),  # an interval that ends at v2's start overlaps v1 only
+    ]
+    assert m.zone_offsets.tolist() == [0, 3, 5]
+    for code in (0, 1):
+        part = m.of_zone(code)
+        assert np.all(np.diff(m.start[part]) >= 0)
+        assert m.max_duration[code] == (m.end[part] - m.start[part]).max()
+    assert m.max_duration.tolist() == [7 * NS_DAY, NS_DAY]
+    assert m.version.dtype == spatial.version.dtype and m.zone.dtype == spatial.zone.dtype
+    assert outside_every_zone(m, 5).tolist() == [False, True, True, True, True]
+    assert zones_of_incidents(m, index, 5) == [("holed",), (), (), (), ()]
+    assert zones_of_incidents(m, index, 5, linked=True) == [
+        (),
+        ("concave-u",),
+        ("concave-u", "holed"),
+        (),
+        ("concave-u",),
+    ]
