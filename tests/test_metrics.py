@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
 from geo.errors import UsageError
 from geo.io import load_dataset
-from geo.metrics import agreement_metrics, zone_daily
-from geo.timemodel import build_timeline
-from tests.conftest import DATA
-from tests.test_timemodel import agreement_row, make_folder, violation_row
+from geo.metrics import COMPLIANCE_COLUMNS, agreement_metrics, zone_compliance, zone_daily
+from geo.timemodel import build_timeline, incident_agreements
+from tests.conftest import DATA, zone_feature
+from tests.test_timemodel import BIG, SMALL, agreement_row, make_folder, violation_row
 
 
 @pytest.fixture(scope="module")
@@ -157,3 +158,107 @@ def test_metrics_command_names_linked_violations(tmp_path, capsys):
     assert main(["metrics", "--data", str(tmp_path / "data"), "--agreement", "truce"]) == 0
     out = capsys.readouterr().out
     assert "first violation v-road" in out and "1 linked" in out and "v-road" in out
+
+
+def test_zone_metrics_count_only_the_zones_incidents(bundled):
+    pairs = incident_agreements(bundled)
+    here = agreement_metrics(bundled, zone_id="eastern-ghouta").set_index("agreement_id")
+    wide = agreement_metrics(bundled).set_index("agreement_id")
+    astana = "astana-deescalation-memorandum-2017"
+    assert astana in here.index
+    for agreement_id, row in here.iterrows():
+        mine = pairs[
+            (pairs["agreement_id"] == agreement_id) & (pairs["zone_id"] == "eastern-ghouta")
+        ]
+        assert row["violations"] == mine["incident"].nunique(), agreement_id
+        assert row["zone_id"] == "eastern-ghouta"
+    # the memorandum covers four zones: its first violation anywhere was not in Eastern Ghouta
+    assert here.loc[astana, "violations"] < wide.loc[astana, "violations"]
+    first = here.loc[astana, "first_violation"]
+    zones_of_first = set(
+        pairs[bundled.incidents["violation_id"].to_numpy()[pairs["incident"]] == first]["zone_id"]
+    )
+    assert "eastern-ghouta" in zones_of_first
+    # only agreements that name the zone
+    assert all("eastern-ghouta" in z for z in here["zone_ids"])
+    with pytest.raises(UsageError, match="unknown zone 'eastern-gouta'"):
+        agreement_metrics(bundled, zone_id="eastern-gouta")
+
+
+def test_quiet_period_ends_with_the_zone(bundled):
+    # Eastern Ghouta ended in April 2018; the memorandum is open-ended
+    row = agreement_metrics(
+        bundled, "astana-deescalation-memorandum-2017", zone_id="eastern-ghouta"
+    ).iloc[0]
+    assert row["quiet_period_to"] == "2018-04-14"
+    assert row["longest_quiet_days"] < 365
+
+
+def test_quiet_period_is_bounded_by_the_zones_lifetime(tmp_path):
+    timeline = make_folder(
+        tmp_path,
+        [agreement_row("truce", "2017-03-01")],  # open-ended
+        [
+            violation_row("v-1", "2017-03-05"),
+            violation_row("v-late", "2019-01-01", where=(33.0, 36.0)),
+        ],
+        zones=[
+            zone_feature(
+                ring=BIG, zone_id="ghouta", valid_from="2017-01-01", valid_to="2017-06-01"
+            ),
+            zone_feature(ring=SMALL, zone_id="elsewhere", valid_from="2017-01-01", valid_to=""),
+        ],
+    )
+    row = one(timeline, "truce")
+    # 5 March to the zone's end on 1 June, not to the end of the data in 2019
+    assert row["longest_quiet_days"] == 87.96  # 88 days less the hour summer time took
+    assert (row["quiet_period_from"], row["quiet_period_to"]) == ("2017-03-01", "2017-06-01")
+
+
+def test_metric_instants_are_damascus_time_to_their_precision(bundled):
+    rows = agreement_metrics(bundled).set_index("agreement_id")
+    assert rows.loc["cairo-eastern-ghouta-2017", "effective_from"] == "2017-07-22T12:00+03:00"
+    for value in [*rows["effective_from"], *rows["effective_to"].dropna()]:
+        assert re.fullmatch(r"\d{4}-\d{2}(-\d{2}(T\d{2}:\d{2}\+0[23]:00)?)?", value), value
+
+
+def test_zone_compliance_has_human_columns_and_both_figures(bundled):
+    table = zone_compliance(bundled, "eastern-ghouta")
+    assert list(table.columns) == list(COMPLIANCE_COLUMNS)
+    assert not any("_" in c for c in table.columns)
+    astana = table[table["Agreement"].str.startswith("Astana memorandum")].iloc[0]
+    assert astana["Incidents in this zone"] < astana["Incidents, whole agreement"]
+    assert astana["In force until"] == "open-ended"
+    cairo = table[table["Agreement"].str.startswith("Cairo agreement")].iloc[0]
+    assert cairo["Hours to the first violation here"] == "12 to 36"
+    assert cairo["In force from"] == "2017-07-22T12:00+03:00"
+    assert "Syrian government forces" in cairo["Incidents here by perpetrator"]
+
+
+UTC_LEFTOVER = re.compile(r"\+00:?00\b|\d{2}:\d{2}(:\d{2})?Z\b|\bUTC\b")
+
+
+def test_status_and_metrics_commands_print_damascus_time(capsys):
+    import json
+
+    from geo.cli import main
+
+    assert main(["status", "--date", "2017-07-23T12:00", "--json"]) == 0
+    zones = json.loads(capsys.readouterr().out)
+    ghouta = next(z for z in zones if z["zone_id"] == "eastern-ghouta")
+    assert ghouta["at"] == "2017-07-23T12:00+03:00"
+    assert re.fullmatch(r"2017-07-\d{2}T\d{2}:\d{2}\+03:00", ghouta["window_start"])
+    for args in (
+        ["metrics", "--json"],
+        ["metrics"],
+        ["metrics", "--agreement", "cairo-eastern-ghouta-2017"],
+        ["status", "--date", "2017-07-23T12:00", "--json"],
+    ):
+        assert main(args) == 0
+        out = capsys.readouterr().out
+        found = UTC_LEFTOVER.search(out)
+        assert found is None, (args, out[max(0, found.start() - 80) : found.end() + 20])
+    assert main(["metrics", "--agreement", "cairo-eastern-ghouta-2017"]) == 0
+    text = capsys.readouterr().out
+    assert "in force 2017-07-22T12:00+03:00 to 2018-02-18 (Damascus time)" in text
+    assert "by actor family: government" in text

@@ -10,6 +10,7 @@ from geo.errors import UsageError
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Print every zone's status at an instant."""
+    from geo.export.records import local_iso
     from geo.schema import format_local
     from geo.timemodel import as_instant, status_at
 
@@ -27,9 +28,9 @@ def cmd_status(args: argparse.Namespace) -> int:
                 "name_ar": row.name_ar,
                 "version_id": row.version_id,
                 "uncertain": row.uncertain,
-                "window_start": row.window_start.isoformat(),
+                "window_start": local_iso(row.window_start, "minute"),
                 "last_ended": row.last_ended or None,
-                "at": at.isoformat(),
+                "at": local_iso(at, "minute"),
                 "window_days": args.window_days,
             }
             for row in table.itertuples()
@@ -80,10 +81,10 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
 
 def _describe_metrics(r: dict) -> str:
-    ends = r["effective_to"][:16] if r["effective_to"] else "open-ended"
+    ends = r["effective_to"] or "open-ended"
     lines = [
         f"{r['agreement_id']}: {r['title']}",
-        f"  in force {r['effective_from'][:16]} to {ends} UTC; outcome {r['outcome']}",
+        f"  in force {r['effective_from']} to {ends} (Damascus time); outcome {r['outcome']}",
     ]
     if r["first_violation"]:
         low, high = r["hours_to_first_violation"], r["hours_to_first_violation_max"]
@@ -102,7 +103,8 @@ def _describe_metrics(r: dict) -> str:
         f"  violations {r['violations']} ({r['certain_violations']} certain); per 30 "
         f"days {r['per_30_days_before']:g} before, {r['per_30_days_after']:g} after "
         f"({r['comparison_days']:g} days compared); longest quiet period "
-        f"{r['longest_quiet_days']:g} days"
+        f"{r['longest_quiet_days']:g} days (from {r['quiet_period_from']} to "
+        f"{r['quiet_period_to']})"
     )
     if r["linked_violations"]:
         lines.append(
@@ -112,8 +114,10 @@ def _describe_metrics(r: dict) -> str:
     if r["by_kind"]:
         kinds = ", ".join(f"{k} {v}" for k, v in r["by_kind"].items())
         who = ", ".join(f"{k} {v}" for k, v in r["by_perpetrator"].items())
+        families = ", ".join(f"{k} {v}" for k, v in r["by_actor_family"].items())
         lines.append(f"  by kind: {kinds}")
-        lines.append(f"  by alleged perpetrator: {who}")
+        lines.append(f"  by actor family: {families}")
+        lines.append(f"  by alleged perpetrator (as reported): {who}")
     return "\n".join(lines)
 
 
