@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
+import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -29,13 +32,15 @@ from geo import schema
 from geo.datasets import DatasetInfo, dataset_name, write_dataset
 from geo.errors import ImportFileError, Problem, UsageError
 from geo.validate import files, region_test
-from geo.validate.files import UnreadableFile, read_data_file
-from geo.validate.text import NotUtf8Error, decode_utf8, quoted, strip_bom
+from geo.validate.files import UnreadableFile, check_path, read_data_file
+from geo.validate.text import BOM, NotUtf8Error, decode_utf8, quoted, strip_bom
 
 #: The formats :func:`run_import` reads.
 FORMATS: tuple[str, ...] = ("ucdp", "acled", "pax")
 #: Rows converted at a time; also the step of the progress bar.
 CHUNK_ROWS = 50_000
+#: Bytes of the file looked at, and parsed by Arrow, at a time (about 50,000 UCDP rows).
+BLOCK_BYTES = 32 * 1024 * 1024
 #: Violation kinds that only imported UCDP sets use (UCDP's types of violence).
 UCDP_KINDS = ("state-based-violence", "non-state-violence", "one-sided-violence")
 #: Columns the converters add for the checks of kept rows; not written.
@@ -44,6 +49,8 @@ _HELPER_COLUMNS = ("_row", "_outside", "_implausible")
 _ROWS_LISTED = 20
 
 _SPACES = "[ \t\r\n\f\v]+"
+# What _SPACES would change: any white space but a single space between two other characters.
+_FOLDABLE = "[\t\r\n\f\v]|  "
 _ISO_DAY = ("%Y-%m-%d",)
 # UCDP releases write the day alone or with a midnight time of day.
 _UCDP_DAY = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f")
@@ -176,11 +183,24 @@ def _text(t: pd.DataFrame, column: str) -> pd.Series:
     return pd.Series("", index=t.index, dtype="str")
 
 
+def _only_where(values: pd.Series, needed: pd.Series, change: Callable[[pd.Series], Any]):
+    """``values`` with ``change`` applied to the rows where ``needed`` holds, the others kept.
+
+    Most rows need no change; building a new string for every row costs far more than
+    finding the few that do.
+    """
+    if not needed.any():
+        return values
+    return values.mask(needed, change(values[needed]))
+
+
 def _one_line(values: pd.Series) -> pd.Series:
     """Text with every run of white space (line breaks included) turned into one space."""
     # An explicit class rather than \s: pandas hands \s to Python's re, row by row, while
     # this class runs in Arrow (pandas' _needs_python_regex).
-    return values.str.replace(_SPACES, " ", regex=True).str.strip()
+    foldable = values.str.contains(_FOLDABLE, regex=True)
+    folded = _only_where(values, foldable, lambda v: v.str.replace(_SPACES, " ", regex=True))
+    return folded.str.strip()
 
 
 def _first_filled(*candidates: pd.Series, default: str) -> pd.Series:
@@ -197,6 +217,8 @@ def _by_unique(values: pd.Series, func: Callable[[str], Any]) -> pd.Series:
     return values.map(dict(zip(uniques, (func(v) for v in uniques), strict=True)))
 
 
+# Dates repeat from chunk to chunk (a conflict has a few thousand days): parse each once.
+@functools.lru_cache(maxsize=100_000)
 def _parse_day(text: str, formats: tuple[str, ...]) -> pd.Timestamp:
     """The day a date text names, or NaT when no format reads it."""
     for fmt in formats:
@@ -375,8 +397,14 @@ def _ucdp_citations(t: pd.DataFrame) -> pd.Series:
     column is empty or absent.
     """
     article = _one_line(_text(t, "source_article"))
-    article = article.str.replace(r'^"|"$', "", regex=True)
-    article = article.str.replace(r'" ?; ?"', " | ", regex=True)
+    # one quote off each end (what r'^"|"$' would remove), without a regex over every row
+    article = _only_where(article, article.str.startswith('"'), lambda v: v.str.slice(1))
+    article = _only_where(article, article.str.endswith('"'), lambda v: v.str.slice(stop=-1))
+    article = _only_where(
+        article,
+        article.str.contains('"', regex=False),
+        lambda v: v.str.replace(r'" ?; ?"', " | ", regex=True),
+    )
     article = article.str.replace(r",([0-9]{4}-[0-9]{2}-[0-9]{2}),", r", \1, ", regex=True)
     missing = article == ""
     if not missing.any():
@@ -876,6 +904,88 @@ def _header(data: bytes, shown: str, spec: _Format) -> list[str]:
     return normal
 
 
+@dataclass(frozen=True)
+class _Scanned:
+    """What one pass over a well-formed file found: its first line and its line count."""
+
+    head: bytes
+    lines: int
+
+
+def _is_utf8(data: bytes | memoryview) -> bool:
+    """True when ``data`` is UTF-8 text (checked by Arrow, without decoding it)."""
+    import pyarrow as pa
+
+    buffer = pa.py_buffer(data)
+    offsets = pa.py_buffer(np.array([0, buffer.size], dtype=np.int64))
+    try:
+        pa.LargeStringArray.from_buffers(1, offsets, buffer).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _scan(path: Path, count_lines: bool) -> _Scanned | None:
+    """Check the file block by block, without holding it in memory.
+
+    Returns None when anything is unusual (not a readable regular file, too large, an archive,
+    empty, not UTF-8, NUL bytes, an odd number of quote characters): :func:`_load_bytes` then
+    reads the whole file and words the problem, or the in-memory readers take the file. The
+    checks are the ones :func:`_load_bytes` makes, so a file passes here only if it would pass
+    there. Lines are counted (for the progress bar) only with ``count_lines``.
+    """
+    try:
+        info = check_path(path)
+    except UnreadableFile:
+        return None
+    if info.st_size > files.MAX_IMPORT_BYTES:
+        return None
+    try:
+        # O_NONBLOCK: if the path became a FIFO since it was looked at, open returns at once
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb", closefd=True) as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        head = pending = b""  # the first line; the bytes after the last line break so far
+        lines = quotes = 0
+        first, filled = True, False
+        while block := handle.read(BLOCK_BYTES):
+            if first:
+                if any(block.startswith(magic) for magic, _ in _MAGIC):
+                    return None
+                block = block[len(BOM) :] if block.startswith(BOM) else block
+                first = False
+            if b"\x00" in block:
+                return None
+            # blocks are checked up to their last line break: a line break is never part of
+            # a multi-byte character, so no character is cut in two
+            last = block.rfind(b"\n")
+            if last < 0:
+                pending += block
+            else:
+                start = block.find(b"\n") + 1
+                if not _is_utf8(pending + block[:start]):
+                    return None
+                if not _is_utf8(memoryview(block)[start : last + 1]):
+                    return None
+                pending = block[last + 1 :]
+            if not head.endswith(b"\n") and len(head) < BLOCK_BYTES:
+                head += block[: block.find(b"\n") + 1] if b"\n" in block else block
+            filled = filled or bool(block.strip())
+            if count_lines:
+                lines += block.count(b"\n")
+            quotes += int(np.count_nonzero(np.frombuffer(block, dtype=np.uint8) == ord('"')))
+        if not _is_utf8(pending):
+            return None
+    # an odd number of quotes may be a quoted value left open, which Arrow would read to the
+    # end of the file: pandas' and the csv module's readers report it
+    if not filled or quotes % 2:
+        return None
+    return _Scanned(head, lines)
+
+
 class _MalformedCsv(Exception):
     """The fast reader met rows it cannot split; the careful reader takes over."""
 
@@ -915,6 +1025,52 @@ def _fast_chunks(data: bytes, names: list[str], spec: _Format) -> Iterator[Chunk
                 # pandas numbers the rows of all chunks in one sequence from 0 (row 2)
                 yield _tidy(chunk, names, spec, int(chunk.index[0]) + 2), []
     except pd.errors.ParserError as exc:
+        raise _MalformedCsv(str(exc)) from None
+
+
+def _arrow_chunks(path: Path, names: list[str], spec: _Format) -> Iterator[Chunk]:
+    """Chunks of the file, read by Arrow's CSV reader straight from the file.
+
+    Only the format's columns are converted, but every row is split in full, so that a row
+    with more or fewer fields than the header stops the reader (the pandas and careful readers
+    then take over and keep or report such rows). Empty lines are kept as empty rows, so that
+    row numbers are the spreadsheet's.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    generic = [f"c{i}" for i in range(len(names))]
+    keep = [c.lower() for c in spec.columns() if c.lower() in names]
+    source = {name: generic[names.index(name)] for name in keep}
+    try:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                skip_rows=1, column_names=generic, block_size=BLOCK_BYTES
+            ),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=list(source.values()),
+                column_types=dict.fromkeys(source.values(), pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        first_row = 2
+        for batch in reader:
+            if not batch.num_rows:
+                continue
+            table = pa.table(
+                {name: pc.utf8_trim_whitespace(batch.column(source[name])) for name in keep}
+            )
+            frame = table.to_pandas()
+            rows = np.arange(first_row, first_row + len(frame), dtype=np.int64)
+            frame.index = pd.RangeIndex(first_row, first_row + len(frame))
+            frame.insert(0, "_row", rows)
+            first_row += len(frame)
+            yield frame, []
+    except (pa.ArrowInvalid, OSError) as exc:
         raise _MalformedCsv(str(exc)) from None
 
 
@@ -968,12 +1124,17 @@ def _careful_chunk(
     return frame[frame["_row"] > 0]
 
 
+def _progress_shown(show: bool | None) -> bool:
+    """Whether the progress bar is shown: ``None`` shows it only on a terminal."""
+    return sys.stderr.isatty() if show is None else bool(show)
+
+
 def _progress(show: bool | None, total: int, desc: str) -> Any:
     """A tqdm progress bar on stderr; ``None`` shows it only on a terminal, after a moment."""
     from tqdm import tqdm
 
     auto = show is None
-    enabled = sys.stderr.isatty() if auto else bool(show)
+    enabled = _progress_shown(show)
     return tqdm(
         total=total,
         desc=desc,
@@ -1133,16 +1294,29 @@ def run_import(
     spec = _SPECS[format]
     path, target, shown = Path(source), Path(out), str(source)
     dataset_name(target)
-    data = _load_bytes(path, shown, spec)
-    names = _header(data, shown, spec)
-    with _progress(progress, max(data.count(b"\n"), 1), f"Importing {path.name}") as bar:
-        try:
-            converted = _convert_all(_fast_chunks(data, names, spec), spec, bar)
-        except _MalformedCsv:
-            bar.reset()
-            converted = _convert_all(_careful_chunks(data, names, spec, shown), spec, bar)
+    # A well-formed file is checked in one pass and read by Arrow from disk, never held whole
+    # in memory; anything unusual takes the in-memory readers, which word every problem.
+    scanned = _scan(path, count_lines=_progress_shown(progress))
+    data = None if scanned is not None else _load_bytes(path, shown, spec)
+    names = _header(scanned.head if scanned is not None else data, shown, spec)
+    lines = scanned.lines if scanned is not None else data.count(b"\n")
+    with _progress(progress, max(lines, 1), f"Importing {path.name}") as bar:
+        converted = None
+        if data is None:
+            try:
+                converted = _convert_all(_arrow_chunks(path, names, spec), spec, bar)
+            except _MalformedCsv:
+                bar.reset()
+                data = _load_bytes(path, shown, spec)
+        if converted is None:
+            try:
+                converted = _convert_all(_fast_chunks(data, names, spec), spec, bar)
+            except _MalformedCsv:
+                bar.reset()
+                converted = _convert_all(_careful_chunks(data, names, spec, shown), spec, bar)
         bar.total = bar.n
         bar.refresh()
+    del data
     issues = converted.issues
     frame = _drop_duplicates(converted.frame, spec, issues)
     skipped = issues.problems(shown)

@@ -708,3 +708,118 @@ def test_an_export_larger_than_the_bound_is_refused_with_its_size(tmp_path, monk
 def test_a_folder_is_refused_as_a_folder(tmp_path):
     with pytest.raises(ImportFileError, match="is a folder"):
         run_import("ucdp", tmp_path, tmp_path / "ged.parquet", progress=False)
+
+
+# --- the Arrow reader: well-formed files are read from disk, never whole into memory ---------
+
+
+def _import_by_both_readers(fmt, source, tmp_path, monkeypatch, *, arrow_expected=True):
+    """Import ``source`` by the Arrow route and by the in-memory route; return both results.
+
+    On the Arrow route the whole-file loader must not be called when ``arrow_expected``.
+    """
+    import geo.importers
+
+    load_bytes = geo.importers._load_bytes
+    if arrow_expected:
+
+        def refuse(*args, **kwargs):
+            raise AssertionError("a well-formed file was loaded whole into memory")
+
+        monkeypatch.setattr(geo.importers, "_load_bytes", refuse)
+    arrow = run_import(fmt, source, tmp_path / "arrow.parquet", progress=False)
+    monkeypatch.setattr(geo.importers, "_load_bytes", load_bytes)
+    monkeypatch.setattr(geo.importers, "_scan", lambda path, count_lines: None)
+    memory = run_import(fmt, source, tmp_path / "memory.parquet", progress=False)
+    monkeypatch.undo()
+    return arrow, memory
+
+
+def _same_import(arrow, memory):
+    a, _ = read_dataset(arrow.info.path)
+    m, _ = read_dataset(memory.info.path)
+    assert a.drop(columns="dataset").equals(m.drop(columns="dataset"))
+    assert [str(p) for p in arrow.problems] == [str(p) for p in memory.problems]
+    assert (arrow.rows_read, arrow.rows_written) == (memory.rows_read, memory.rows_written)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name"),
+    [
+        ("acled", "acled_syria_bad_rows.csv"),
+        ("acled", "acled_syria_synthetic.csv"),
+        ("acled", "acled_syria_synthetic_upper.csv"),
+    ],
+)
+def test_arrow_reader_matches_the_in_memory_reader(tmp_path, monkeypatch, fmt, name):
+    arrow, memory = _import_by_both_readers(fmt, TEST_DATA / name, tmp_path, monkeypatch)
+    _same_import(arrow, memory)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [UCDP_FILE, *PAX_FILES])
+def test_arrow_reader_matches_the_in_memory_reader_on_real_files(tmp_path, monkeypatch, name):
+    fmt = "ucdp" if name == UCDP_FILE else "pax"
+    arrow, memory = _import_by_both_readers(fmt, needs_realdata() / name, tmp_path, monkeypatch)
+    _same_import(arrow, memory)
+    assert arrow.rows_written > 100
+
+
+def test_arrow_reader_keeps_bad_rows_and_odd_text_as_before(tmp_path, monkeypatch):
+    rows = [
+        ucdp_row(id="1", side_a="  Government\tof\n\nSyria  ", where_coordinates="Duma  town"),
+        ucdp_row(id="2", date_end="2017-07-20"),
+        {},  # a row of empty fields: skipped silently, but it keeps its row number
+        ucdp_row(id="3", source_article='"SOHR,2017-07-22,A" ; "AFP,2017-07-23,B"'),
+        ucdp_row(id="4", source_article='""', latitude="north"),
+        ucdp_row(id="5", source_article=""),
+        ucdp_row(id="1"),  # a duplicate id
+    ]
+    lines = csv_text(UCDP_HEADER, rows).splitlines()
+    lines.insert(5, "")  # a blank line (row 6), which keeps its row number too
+    source = tmp_path / "ged.csv"
+    source.write_text("\n".join(lines) + "\n\n", encoding="utf-8")
+    arrow, memory = _import_by_both_readers("ucdp", source, tmp_path, monkeypatch)
+    _same_import(arrow, memory)
+    assert [p.where for p in arrow.problems] == ["row 3", "row 7", "row 9"]
+    frame, _ = read_dataset(arrow.info.path)
+    first = frame.set_index("violation_id").loc["1"]
+    assert first["alleged_perpetrator"] == "Government of Syria"
+    assert first["place"] == "Duma town"
+
+
+def test_arrow_reader_hands_short_rows_to_the_pandas_reader(tmp_path, monkeypatch):
+    text = csv_text(UCDP_HEADER, [ucdp_row(id="1"), ucdp_row(id="2")])
+    lines = text.splitlines()
+    lines[2] = lines[2].rsplit(",", 1)[0]  # one field fewer: pandas reads it with best empty
+    source = tmp_path / "ged.csv"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    arrow, memory = _import_by_both_readers(
+        "ucdp", source, tmp_path, monkeypatch, arrow_expected=False
+    )
+    _same_import(arrow, memory)
+    assert arrow.rows_written == 2
+
+
+def test_a_bad_byte_in_a_column_the_importer_does_not_use_still_refuses_the_file(tmp_path):
+    header = [*UCDP_HEADER, "conflict_name"]
+    rows = [dict(ucdp_row(id=str(i)), conflict_name="Syria: Government") for i in range(3)]
+    text = csv_text(header, rows).replace("Syria: Government", "Syria: Gouvernement é", 1)
+    source = tmp_path / "ged.csv"
+    source.write_bytes(text.encode("cp1252"))
+    with pytest.raises(ImportFileError, match="not UTF-8: byte 0xe9 at line 2"):
+        run_import("ucdp", source, tmp_path / "out.parquet", progress=False)
+
+
+def test_arrow_reader_numbers_rows_across_blocks(tmp_path, monkeypatch):
+    import geo.importers
+
+    rows = [ucdp_row(id=str(i)) for i in range(200)]
+    rows[57] = ucdp_row(id="57", latitude="north")
+    rows[143] = ucdp_row(id="143", source_article='"SOHR,2017-07-22,two\nlines"', best="x")
+    source = tmp_path / "ged.csv"
+    source.write_text(csv_text(UCDP_HEADER, rows), encoding="utf-8")
+    monkeypatch.setattr(geo.importers, "BLOCK_BYTES", 1024)  # about five rows a block
+    arrow, memory = _import_by_both_readers("ucdp", source, tmp_path, monkeypatch)
+    _same_import(arrow, memory)
+    assert [p.where for p in arrow.problems] == ["row 59", "row 145"]
