@@ -6,6 +6,9 @@ For an instant ``t`` (timezone-aware; zone days are Damascus days) and a window 
 - ``none``: no agreement for the zone is in force at ``t``, and none ever ended before ``t``;
 - ``holding``: an agreement is in force and no incident in the zone falls in the window;
 - ``violated``: an agreement is in force and at least one incident falls in the window;
+- ``possibly-violated``: an agreement is in force and incidents may fall in the window, but
+  every one of them is uncertain (its interval only partly overlaps the window: a report
+  dated to the day, on the day of the instant or of the window's start);
 - ``lapsed``: no agreement is in force, but an earlier one expired or collapsed and nothing
   replaced it.
 
@@ -48,7 +51,7 @@ from geo.join import (
     zones_of_incidents,
 )
 
-STATUSES = ("none", "holding", "violated", "lapsed")
+STATUSES = ("none", "holding", "possibly-violated", "violated", "lapsed")
 DEFAULT_WINDOW_DAYS = 7.0
 _NS_PER_DAY = 86_400 * 10**9
 
@@ -254,7 +257,14 @@ def zone_state(
     uncertain = int(np.count_nonzero((m.start[hits] < window_start) | (m.end[hits] > end)))
     last_ended = None
     if in_force.size:
-        status = "violated" if hits.size else "holding"
+        if not hits.size:
+            status = "holding"
+        elif uncertain == hits.size:
+            # every incident may lie outside the window (an evening report dated to the day,
+            # seen at noon): saying "violated" would claim more than the data knows
+            status = "possibly-violated"
+        else:
+            status = "violated"
     else:
         ended = ai.ended_before(code, t)
         status = "lapsed" if ended.size else "none"

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -203,7 +208,11 @@ def test_violation_before_a_noon_ceasefire_on_its_first_day_is_not_a_violation_o
     assert violated == {"v-1230"}
     # at 12:15 only the 12:30 report counts, and only as uncertain: its hour is 12:00-13:00
     early = status(timeline, "2017-07-22T12:15+03:00")
-    assert (early["violations"], early["uncertain"]) == (1, 1)
+    assert (early["status"], early["violations"], early["uncertain"]) == (
+        "possibly-violated",
+        1,
+        1,
+    )
     late = status(timeline, "2017-07-22T13:00+03:00")
     assert (late["status"], late["violations"], late["uncertain"]) == ("violated", 1, 0)
 
@@ -218,6 +227,61 @@ def test_day_precision_report_on_the_first_day_is_only_possibly_a_violation(tmp_
     assert list(pairs["certain"]) == [False]
     row = status(timeline, "2017-07-22T18:00+03:00")
     assert row["violations"] == 1 and row["uncertain"] == 1
+    assert row["status"] == "possibly-violated"
+    # the next midnight the whole day is in the window, but it still straddles the truce's
+    # noon start, which clips the window: still only possibly
+    assert status(timeline, "2017-07-23")["status"] == "possibly-violated"
+
+
+def test_one_certain_incident_makes_the_zone_violated_beside_uncertain_ones(tmp_path):
+    timeline = make_folder(
+        tmp_path,
+        [agreement_row("a", "2017-07-01")],
+        [
+            violation_row("v-hour", "2017-07-20T09:30+03:00", precision="hour"),
+            violation_row("v-day", "2017-07-20"),
+        ],
+    )
+    noon = status(timeline, "2017-07-20T12:00+03:00")
+    assert (noon["status"], noon["violations"], noon["uncertain"]) == ("violated", 2, 1)
+    morning = status(timeline, "2017-07-20T09:00+03:00")  # only the day report can count
+    assert (morning["status"], morning["violations"]) == ("possibly-violated", 1)
+
+
+def test_statuses_are_the_documented_five():
+    from geo.render.style import STATUS_COLORS, STATUS_LABELS
+    from geo.timemodel import STATUSES
+
+    assert STATUSES == ("none", "holding", "possibly-violated", "violated", "lapsed")
+    assert tuple(STATUS_COLORS) == STATUSES == tuple(STATUS_LABELS)
+
+
+def test_daraa_al_balad_is_possibly_violated_at_noon_on_the_truce_day():
+    """14 Aug 2021: the truce starts that day; the Tareeq al-Sad shelling was reported that
+    evening, dated to the day only. At noon it may not have happened yet."""
+    from geo.datasets import load_timeline
+
+    bundled = load_timeline(DATA)
+    noon = status_at(bundled, "2021-08-14T12:00+03:00").set_index("zone_id")
+    row = noon.loc["daraa-al-balad"]
+    assert (row["status"], row["violations"], row["uncertain"]) == ("possibly-violated", 1, 1)
+    assert "daraa-al-balad-truce-2021-08" in row["agreements"]
+    # the next day's noon: the 14th lies wholly in the window, the 15th's report is uncertain
+    later = status_at(bundled, "2021-08-15T12:00+03:00").set_index("zone_id")
+    assert later.loc["daraa-al-balad", "status"] == "violated"
+
+
+def test_the_daily_series_carries_possibly_violated(tmp_path):
+    from geo.metrics import zone_daily
+
+    timeline = make_folder(
+        tmp_path,
+        [agreement_row("a", "2017-01-01")],
+        [violation_row("v-aug", "2017-08-01", precision="month")],
+    )
+    series = zone_daily(timeline, "ghouta").set_index("date")
+    assert series.loc[dt.date(2017, 8, 10), "status"] == "possibly-violated"
+    assert series.loc[dt.date(2017, 7, 20), "status"] == "holding"
 
 
 def test_open_ended_and_expired_agreements(tmp_path):
@@ -284,10 +348,13 @@ def test_month_precision_counts_in_every_window_it_overlaps(tmp_path):
         [agreement_row("a", "2017-01-01")],
         [violation_row("v-aug", "2017-08-01", precision="month")],
     )
+    # a month-long interval is never wholly inside a week's window: only possibly a breach
     for day in ("2017-08-03", "2017-08-20", "2017-09-05"):
         row = status(timeline, day)
-        assert row["status"] == "violated" and row["uncertain"] == 1, day
+        assert row["status"] == "possibly-violated" and row["uncertain"] == 1, day
     assert status(timeline, "2017-09-09")["status"] == "holding"
+    # a window that holds the whole month is sure of it
+    assert status(timeline, "2017-09-02", window_days=40)["status"] == "violated"
 
 
 def test_window_incidents_name_the_zone_they_counted_in(story):
@@ -443,3 +510,40 @@ def test_inside_one_zone_of_a_multi_zone_agreement_counts_there_only(tmp_path):
     june = status_at(timeline, "2017-06-11").set_index("zone_id")
     assert june.loc["ghouta", "status"] == "violated" == june.loc["other", "status"]
     assert linked_incidents(timeline, "other")["violation_id"].tolist() == ["v-road"]
+
+
+def test_status_json_says_possibly_violated():
+    """``dezmap status --json`` at 14 Aug 2021, 12:00 Damascus: Daraa al-Balad possibly violated."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "geo",
+            "status",
+            "--date",
+            "2021-08-14T12:00",
+            "--json",
+            "--data",
+            str(DATA),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=DATA.parent,
+    )
+    assert result.returncode == 0, result.stderr
+    zones = {z["zone_id"]: z for z in json.loads(result.stdout)}
+    daraa = zones["daraa-al-balad"]
+    assert (daraa["status"], daraa["violations"], daraa["uncertain"]) == (
+        "possibly-violated",
+        1,
+        1,
+    )
+    text = subprocess.run(
+        [sys.executable, "-m", "geo", "status", "--date", "2021-08-14T12:00", "--data", str(DATA)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=DATA.parent,
+    ).stdout
+    assert "daraa-al-balad    possibly-violated  violations 1 (1 uncertain)" in text

@@ -48,7 +48,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         count = f"{row.violations}" + (f" ({row.uncertain} uncertain)" if row.uncertain else "")
         last = f"last: {row.last_ended}" if row.last_ended else "-"
         agreements = ", ".join(row.agreements) or last
-        print(f"  {row.zone_id:<{width}}  {row.status:<8}  violations {count:<16}  {agreements}")
+        print(f"  {row.zone_id:<{width}}  {row.status:<17}  violations {count:<16}  {agreements}")
     return EXIT_OK
 
 
@@ -127,8 +127,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "status",
         help="every zone's status at an instant",
         description="For an instant, list the zones that exist, their status (none, holding, "
-        "violated, lapsed), the agreements in force and the violations in the window before "
-        "it. A time without a UTC offset is Damascus time.",
+        "possibly-violated, violated, lapsed), the agreements in force and the violations in "
+        "the window before it; possibly-violated means every incident in the window is dated "
+        "too loosely to be sure it falls in it. A time without a UTC offset is Damascus time.",
     )
     p.add_argument(
         "--date",

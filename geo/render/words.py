@@ -90,12 +90,14 @@ STATUS_WORDS: dict[str, dict[str, str]] = {
     "en": {
         "none": "No agreement in force",
         "holding": "Holding: agreement in force, no incident in the window",
+        "possibly-violated": "Possibly violated: only incidents of uncertain date",
         "violated": "Violated: incidents in the window",
         "lapsed": "Lapsed: agreement ended, nothing replaced it",
     },
     "ar": {
         "none": "لا اتفاق نافذ",
         "holding": "صامد: اتفاق نافذ ولا حوادث خلال الفترة",
+        "possibly-violated": "انتهاك محتمل: حوادث غير مؤكدة التاريخ فقط",
         "violated": "مُنتهَك: حوادث خلال الفترة",
         "lapsed": "منقضٍ: انتهى الاتفاق ولم يحلّ محلّه آخر",
     },
