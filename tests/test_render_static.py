@@ -315,10 +315,120 @@ def test_footer_cites_every_record_shown_and_the_agreements_in_force(english):
 def test_legend_names_the_statuses_and_the_kinds_present(english):
     _, _, files = english
     text = pdf_text(files["pdf"])
-    for label in ("No agreement in force", "Holding:", "Violated:", "Lapsed:"):
+    for label in (
+        "No agreement in force",
+        "Holding:",
+        "Possibly violated:",
+        "Violated:",
+        "Lapsed:",
+    ):
         assert label in text
     assert "shelling (3)" in text and "ground assault (1)" in text
     assert "airstrike" not in text
+
+
+# --- the palette ----------------------------------------------------------------------------
+
+#: Machado, Oliveira and Fernandes (2009), "A physiologically-based model for simulation of
+#: color vision deficiency", IEEE TVCG 15(6): the severity-1.0 matrices, applied to linear RGB.
+CVD_MATRICES = {
+    "protanopia": np.array(
+        [
+            [0.152286, 1.052583, -0.204868],
+            [0.114503, 0.786281, 0.099216],
+            [-0.003882, -0.048116, 1.051998],
+        ]
+    ),
+    "deuteranopia": np.array(
+        [
+            [0.367322, 0.860646, -0.227968],
+            [0.280085, 0.672501, 0.047413],
+            [-0.011820, 0.042940, 0.968881],
+        ]
+    ),
+}
+
+
+def linear_rgb(color: str) -> np.ndarray:
+    srgb = np.array(to_rgb(color))
+    return np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+
+
+def cie_lab(linear: np.ndarray) -> np.ndarray:
+    """CIE L*a*b* (D65 white) of a linear sRGB colour."""
+    xyz = (
+        np.array(
+            [
+                [0.4124564, 0.3575761, 0.1804375],
+                [0.2126729, 0.7151522, 0.0721750],
+                [0.0193339, 0.1191920, 0.9503041],
+            ]
+        )
+        @ np.clip(linear, 0, 1)
+    ) / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def seen_as(color: str, vision: str) -> np.ndarray:
+    linear = linear_rgb(color)
+    if vision in CVD_MATRICES:
+        linear = CVD_MATRICES[vision] @ linear
+    return cie_lab(linear)
+
+
+def test_cvd_simulation_merges_red_and_green_as_it_should():
+    # the old palette's red and green: far apart for normal vision, close for a deuteranope
+    normal = np.linalg.norm(seen_as("#c62828", "normal") - seen_as("#1a7f37", "normal"))
+    deutan = np.linalg.norm(seen_as("#c62828", "deuteranopia") - seen_as("#1a7f37", "deuteranopia"))
+    assert normal > 60 and deutan < style.PALETTE_MIN_DELTA_E
+    # white stays white
+    assert seen_as("#ffffff", "protanopia") == pytest.approx([100, 0, 0], abs=0.5)
+
+
+@pytest.mark.parametrize("vision", ["normal", "deuteranopia", "protanopia"])
+def test_status_colours_are_pairwise_distinguishable(vision):
+    """Every pair of status colours differs by at least PALETTE_MIN_DELTA_E (CIE76)."""
+    colors = style.STATUS_COLORS
+    for a, b in combinations(colors, 2):
+        delta = np.linalg.norm(seen_as(colors[a], vision) - seen_as(colors[b], vision))
+        assert delta >= style.PALETTE_MIN_DELTA_E, (vision, a, b, round(delta, 1))
+
+
+def test_status_colours_stay_apart_in_a_grey_print():
+    lightness = {s: seen_as(c, "normal")[0] for s, c in style.STATUS_COLORS.items()}
+    for a, b in combinations(lightness, 2):
+        assert abs(lightness[a] - lightness[b]) >= style.PALETTE_MIN_DELTA_L, (a, b)
+
+
+def test_violated_zones_and_their_legend_swatch_are_hatched(timeline):
+    scene = scene_of(timeline, FOCUS)
+    fig = render(scene)
+    ax = next(a for a in fig.axes if a.get_gid() == "map")
+    statuses = dict(zip(scene.status["zone_id"], scene.status["status"], strict=True))
+    assert statuses["eastern-ghouta"] == "violated"
+    for zone_id, status in statuses.items():
+        fill = next(p for p in ax.patches if p.get_gid() == f"zone-{zone_id}")
+        assert (fill.get_hatch() == style.HATCH) == (status in style.HATCHED_STATUSES), zone_id
+    swatches = {a.get_gid(): a for a in fig.artists if (a.get_gid() or "").startswith("legend-")}
+    assert swatches["legend-swatch-violated"].get_hatch() == style.HATCH
+    assert swatches["legend-swatch-holding"].get_hatch() is None
+    possibly = swatches["legend-swatch-possibly-violated"]
+    assert possibly.get_facecolor()[:3] == pytest.approx(
+        to_rgb(style.STATUS_COLORS["possibly-violated"])
+    )
+
+
+def test_possibly_violated_zone_is_filled_with_its_own_colour(timeline):
+    scene = scene_of(timeline, "at=2021-08-14T12:00&zone=daraa-al-balad")
+    fig = render(scene)
+    ax = next(a for a in fig.axes if a.get_gid() == "map")
+    fill = next(p for p in ax.patches if p.get_gid() == "zone-daraa-al-balad")
+    assert fill.get_facecolor()[:3] == pytest.approx(
+        to_rgb(style.STATUS_COLORS["possibly-violated"])
+    )
+    assert fill.get_hatch() is None
+    assert "Possibly violated:" in pdf_text(saved(fig, "pdf"))
 
 
 def test_arabic_snapshot_holds_the_arabic_names_and_wording(arabic):
@@ -410,7 +520,7 @@ def test_snapshot_matches_its_golden_image(golden_timeline, tmp_path, name):
 def test_golden_comparison_fails_when_a_status_colour_changes(
     golden_timeline, tmp_path, monkeypatch
 ):
-    monkeypatch.setitem(style.STATUS_COLORS, "holding", "#2563eb")
+    monkeypatch.setitem(style.STATUS_COLORS, "holding", "#1a7f37")  # the old green
     actual = tmp_path / "golden_en.png"
     actual.write_bytes(golden_png(golden_timeline, *GOLDEN_VIEWS["golden_en.png"]))
     result = compare_images(str(GOLDEN / "golden_en.png"), str(actual), tol=GOLDEN_TOLERANCE)

@@ -36,7 +36,7 @@ from geo.assets import URL_PREFIX, VENDOR_DIR, AssetError
 from geo.errors import UsageError
 from geo.render.escape import citations, esc, safe_href, source_links
 from geo.render.maps import BASEMAP_LABELS, ReferenceLayer, snapshot_map
-from geo.render.style import STATUS_COLORS
+from geo.render.style import HATCH_COLOR, HATCHED_STATUSES, STATUS_COLORS
 from geo.view import Bounds, Scene, parse_bbox
 
 #: Languages of the page furniture (header, footer).
@@ -100,6 +100,7 @@ _TEXT = {
         "status": {
             "none": "no agreement in force",
             "holding": "holding",
+            "possibly-violated": "possibly violated",
             "violated": "violated",
             "lapsed": "lapsed",
         },
@@ -132,6 +133,7 @@ _TEXT = {
         "status": {
             "none": "لا اتفاق ساري",
             "holding": "صامد",
+            "possibly-violated": "انتهاك محتمل",
             "violated": "مُنتهَك",
             "lapsed": "انتهى الاتفاق",
         },
@@ -192,7 +194,8 @@ def snapshot_html(
         now. Two exports of the same scene with the same ``generated`` are byte-identical.
     lang
         ``"en"`` or ``"ar"``: the language of the header and footer (Arabic is right to left
-        and uses the zones' Arabic names). The map's own popups and legend are the app's.
+        and uses the zones' Arabic names, on the map's zone labels too). The map's popups
+        and legend are the app's.
     bbox
         Extent to draw (min lon, min lat, max lon, max lat, or that as text); None for the
         view's extent.
@@ -376,8 +379,8 @@ def _header(
 
 def _footer(scene: Scene, text: dict, lang: str) -> str:
     zones = "".join(
-        f'<li data-zone="{esc(row["zone_id"])}"><span class="dz-snap-swatch" '
-        f'style="background:{STATUS_COLORS.get(row["status"], "#000")}"></span>'
+        f'<li data-zone="{esc(row["zone_id"])}" data-status="{esc(row["status"])}">'
+        f'<span class="dz-snap-swatch" style="background:{_swatch_fill(row["status"])}"></span>'
         f"<bdi>{esc(_zone_name(row, lang))}</bdi> "
         f"({esc(text['status'].get(row['status'], row['status']))})</li>"
         for _, row in scene.status.iterrows()
@@ -401,6 +404,16 @@ def _footer(scene: Scene, text: dict, lang: str) -> str:
         f"{esc(text['outlines'])}</p>",
     ]
     return f'<footer class="dz-snap-foot" {_lang_attrs(lang)}>{"".join(sections)}</footer>'
+
+
+def _swatch_fill(status: str) -> str:
+    """A status swatch's CSS background: its colour, striped for the hatched statuses."""
+    color = STATUS_COLORS.get(status, "#000")
+    if status in HATCHED_STATUSES:
+        return (
+            f"repeating-linear-gradient(135deg,{color} 0 3px,{HATCH_COLOR} 3px 4.5px),{color}"
+        )
+    return color
 
 
 def _incident_citations(records: pd.DataFrame) -> tuple[list[str], int]:

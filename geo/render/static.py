@@ -501,6 +501,17 @@ def _short_citations(records: pd.DataFrame, limit: int = 500) -> tuple[list[str]
     return shown, max(len(every), len(shown))
 
 
+def _hatch(status: str, alpha: float) -> dict[str, Any]:
+    """Patch options for the second cue of a status: stripes (see ``style.HATCHED_STATUSES``).
+
+    The stripes keep "violated" apart from the other statuses without colour (a grey print,
+    a reader with a colour-vision deficiency); other statuses get no hatch.
+    """
+    if status not in style.HATCHED_STATUSES:
+        return {}
+    return {"hatch": style.HATCH, "hatchcolor": to_rgba(style.HATCH_COLOR, alpha)}
+
+
 def _safe_id(value: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", str(value))[:80]
 
@@ -684,7 +695,7 @@ class _Drawing:
                 map_box = (x0, y0, x1 - side - gap, y1)
                 side_box = (x1 - side, y0, x1, y1)
             sx0, sy0, sx1, sy1 = side_box
-            locator_h = min(side * 0.78, height * 0.34)
+            locator_h = min(side * 0.78, height * 0.31)
             locator = (sx0, sy1 - locator_h, sx1, sy1)
             rest_top = sy1 - locator_h - gap
             return {
@@ -1000,6 +1011,7 @@ class _Drawing:
                     edgecolor="none",
                     zorder=3 if national else 3.5,
                     gid=f"zone-{_safe_id(zone_id)}",
+                    **_hatch(status, 0.35 if national else 0.85),
                 )
             )
             # the outline goes above the incidents, so that many markers cannot hide it
@@ -1468,10 +1480,10 @@ class _Drawing:
                 ax.add_patch(
                     PathPatch(
                         path,
-                        facecolor=style.STATUS_COLORS.get(status, "#8a8f98"),
+                        facecolor=to_rgba(style.STATUS_COLORS.get(status, "#8a8f98"), 0.75),
                         edgecolor="none",
-                        alpha=0.75,
                         zorder=3,
+                        **_hatch(status, 0.85),
                     )
                 )
         limits = fit_aspect(tuple(bounds), (x1 - x0) / (y1 - y0), margin=0.06)
@@ -1538,13 +1550,12 @@ class _Drawing:
             x0, x1, y1, w.word(self.lang, "status_heading"), head, weight="bold", gid="legend"
         )
         top -= 2
-        entries = [(s, style.STATUS_COLORS[s], False) for s in style.STATUS_COLORS]
-        for status, color, _ in entries:
+        for status, color in style.STATUS_COLORS.items():
             label = w.status_label(self.lang, status)
             new = self.lines_block(tx0, tx1, top, label, size, bottom=y0, gid="legend")
             if new is None:
                 return top
-            self._swatch(sx, top, swatch_w, swatch_h, color, 0.42, "solid")
+            self._swatch(sx, top, swatch_w, swatch_h, color, 0.42, "solid", status=status)
             top = new - 2
         national_status = self._national_status()
         new = self.lines_block(
@@ -1567,6 +1578,7 @@ class _Drawing:
             style.STATUS_COLORS.get(national_status, "#8a8f98"),
             0.07,
             "dashed",
+            status=national_status,
         )
         top = new - self.line_height(size) * 0.6
         new = self.lines_block(
@@ -1630,6 +1642,8 @@ class _Drawing:
         color: str,
         alpha: float,
         linestyle: str,
+        *,
+        status: str = "",
     ) -> None:
         y = top - (self.line_height(self.pt(7)) + height) / 2
         self.fig.add_artist(
@@ -1642,6 +1656,8 @@ class _Drawing:
                 edgecolor=color,
                 linewidth=1.0,
                 linestyle=(0, (3, 2)) if linestyle == "dashed" else "solid",
+                gid=f"legend-swatch-{_safe_id(status)}" if status else None,
+                **_hatch(status, 0.35 if alpha < 0.2 else 0.85),
             )
         )
 

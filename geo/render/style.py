@@ -2,18 +2,39 @@
 
 from __future__ import annotations
 
+#: Zone fills by status. Chosen to stay apart for readers with deuteranopia or protanopia and
+#: in grey print: blue for holding, dark red for violated, light orange for possibly violated,
+#: dark purple for lapsed, grey for none. Their lightness (CIE L*) runs 24 (lapsed), 37
+#: (violated), 49 (holding), 69 (none), 81 (possibly violated), so even a grey print tells
+#: them apart; tests/test_render_static.py checks every pair under simulated colour-vision
+#: deficiencies (see :data:`PALETTE_MIN_DELTA_E`).
 STATUS_COLORS = {
-    "none": "#8a8f98",
-    "holding": "#1a7f37",
-    "violated": "#c62828",
-    "lapsed": "#d97706",
+    "none": "#a8a8a8",
+    "holding": "#1f77c8",
+    "possibly-violated": "#f5c26b",
+    "violated": "#a8222a",
+    "lapsed": "#4a2377",
 }
 STATUS_LABELS = {
     "none": "No agreement in force",
     "holding": "Holding: agreement in force, no incident in the window",
+    "possibly-violated": "Possibly violated: only incidents of uncertain date in the window",
     "violated": "Violated: incidents in the window",
     "lapsed": "Lapsed: agreement ended, nothing replaced it",
 }
+#: Statuses drawn with a second cue besides their colour: diagonal stripes over the fill
+#: (an SVG pattern on the map, a matplotlib hatch in snapshots), so that "violated" never
+#: rests on colour alone.
+HATCHED_STATUSES = frozenset({"violated"})
+#: The stripes' colour and, for matplotlib, the hatch pattern.
+HATCH_COLOR = "#ffffff"
+HATCH = "////"
+#: The smallest CIE76 colour difference (Delta E*ab) between any two status colours, for
+#: normal vision and under simulated deuteranopia and protanopia (Machado et al. 2009,
+#: severity 1), and the smallest difference of lightness (L*) for a grey print. A Delta E of
+#: about 2.3 is just noticeable; 20 is told apart at a glance on a map.
+PALETTE_MIN_DELTA_E = 20.0
+PALETTE_MIN_DELTA_L = 10.0
 KIND_COLORS = {
     "shelling": "#b91c1c",
     "airstrike": "#7c3aed",
