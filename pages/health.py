@@ -5,6 +5,7 @@ import streamlit as st
 
 from geo.datasets import list_datasets
 from geo.errors import DataError, Report
+from geo.export.records import local_iso
 from geo.render import md_escape
 from geo.validate import validate_dataset
 from ui import data, state
@@ -58,7 +59,7 @@ if infos:
                     "rows": i.rows,
                     "skipped": i.skipped,
                     "source file": i.source_file,
-                    "imported": i.imported_at,
+                    "imported": local_iso(i.imported_at, "minute"),
                 }
                 for i in infos
             ]

@@ -19,6 +19,7 @@ status = scene.status
 
 head, snap = st.columns([5, 1], vertical_alignment="center")
 head.markdown(f"#### {schema.format_local(view.at)}")
+controls.filters_line(timeline, view)
 st.caption(
     f"Window: the {view.window:g} days before this instant: {len(scene.records):,} incidents "
     f"on the map, of {timeline.n_incidents:,} loaded."
@@ -50,10 +51,13 @@ with snap:  # drawn after the map, in its place above it: it knows the extent on
 if status.empty:
     st.info("No zone existed at this instant.")
 else:
+    titles = dict(zip(scene.agreements["agreement_id"], scene.agreements["title"], strict=True))
     st.dataframe(
-        status.assign(agreements=status["agreements"].map(", ".join))[
-            ["name", "status", "violations", "uncertain", "agreements", "version_id"]
-        ],
+        status.assign(
+            agreements=status["agreements"].map(
+                lambda ids: "; ".join(titles.get(a, a) for a in ids)
+            )
+        )[["name", "status", "violations", "uncertain", "agreements", "version_id"]],
         hide_index=True,
         width="stretch",
         column_config={

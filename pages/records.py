@@ -4,7 +4,6 @@ import streamlit as st
 
 from geo import schema
 from geo.export import for_display, records_csv, records_geojson
-from geo.filters import search
 from geo.render import citations
 from geo.view import select
 from ui import controls, data, state
@@ -18,12 +17,18 @@ scene = select(timeline, view)
 st.title("Records")
 st.caption(
     f"{schema.format_local(view.at)}; window: the {view.window:g} days before. The sidebar "
-    "filters apply to both tables."
+    "filters apply to both tables; dates and times are Damascus local time, to the "
+    "precision they are known."
 )
-query = st.text_input(
+controls.filters_line(timeline, view, search_text=True)
+state.sync("w.search", view.q)
+st.text_input(
     "Search",
     key="w.search",
-    help="Every word must appear (title, terms, parties, place, summary, source...).",
+    help="Every word must appear (title, terms, parties, place, zone names in English or "
+    "Arabic, perpetrator, summary, source...). Case, accents and spellings such as "
+    "Duma/Douma do not matter. The search is part of the address.",
+    on_change=lambda: state.update(q=" ".join(str(st.session_state.get("w.search", "")).split())),
 )
 scope = st.radio("Incidents", ["in the window", "all"], horizontal=True, key="w.scope")
 
@@ -32,16 +37,10 @@ def first_link(source: str) -> str | None:
     return next((url for _, url in citations(source) if url), None)
 
 
-agreements = search(
-    scene.agreement_records(),
-    query,
-    ["agreement_id", "title", "kind", "parties", "guarantors", "terms", "outcome", "source"],
-)
+agreements = scene.agreement_records()
 st.subheader(f"Agreements ({len(agreements)})")
 st.dataframe(
-    agreements.assign(
-        zone_ids=agreements["zone_ids"].map(", ".join), link=agreements["source"].map(first_link)
-    ),
+    for_display(agreements.assign(link=agreements["source"].map(first_link))),
     hide_index=True,
     width="stretch",
     column_config={"link": st.column_config.LinkColumn("First source", display_text="open")},
@@ -54,27 +53,22 @@ st.download_button(
     key="w.dl-agreements",
 )
 
-incidents = search(
-    scene.incident_records("all" if scope == "all" else "window"),
-    query,
-    [
-        "violation_id",
-        "place",
-        "kind",
-        "alleged_perpetrator",
-        "reported_by",
-        "summary",
-        "source",
-        "dataset",
-    ],
-)
+incidents = scene.incident_records("all" if scope == "all" else "window")
 st.subheader(f"Incidents ({len(incidents)})")
 table = for_display(incidents.assign(link=incidents["source"].map(first_link)))
+first_columns = ["violation_id", "occurred", "date_precision", "place", "kind"]
+first_columns += ["actor_families", "alleged_perpetrator"]
+order = [c for c in first_columns if c in table.columns]
+table = table[order + [c for c in table.columns if c not in order]]
 st.dataframe(
     table.head(5000),
     hide_index=True,
     width="stretch",
-    column_config={"link": st.column_config.LinkColumn("First source", display_text="open")},
+    column_config={
+        "link": st.column_config.LinkColumn("First source", display_text="open"),
+        "actor_families": "Perpetrator (actor family)",
+        "alleged_perpetrator": "Perpetrator as reported",
+    },
 )
 if len(table) > 5000:
     st.caption(f"Showing the first 5,000 of {len(table):,}; the downloads hold all of them.")

@@ -5,10 +5,11 @@ from streamlit_folium import st_folium
 
 from geo import schema
 from geo.charts import zone_timeline_chart
-from geo.metrics import agreement_metrics, zone_daily
+from geo.export import for_display
+from geo.metrics import zone_compliance, zone_daily
 from geo.render import md_escape, outline_history_map
 from geo.timemodel import linked_incidents
-from geo.view import page_zone, select, with_changes
+from geo.view import nearest_instant, page_zone, select, with_changes
 from ui import controls, data, state
 from ui.snapshot import snapshot_control
 
@@ -22,19 +23,30 @@ scene = select(timeline, with_changes(view, zones=(zone_id,)))
 shown, mask = scene.timeline, scene.mask
 versions = zones.versions[zones.versions["zone_id"] == zone_id]
 first = versions.iloc[0]
+name = md_escape(first["name"])
 
 head, snap = st.columns([5, 1], vertical_alignment="center")
-head.title(md_escape(first["name"]))
+head.title(name)
 with snap:
     snapshot_control(timeline, with_changes(view, zone=zone_id), page="zone")
 st.text(first["name_ar"])
+controls.filters_line(timeline, view)
 now = scene.status
 if now.empty:
-    st.info(f"{md_escape(first['name'])} did not exist on {schema.format_local(view.at)}.")
+    nearest = nearest_instant(timeline, zone_id, view.at)
+    st.info(f"{name} did not exist on {schema.format_local(view.at)}.")
+    if nearest is not None:
+        st.button(
+            f"Go to {schema.format_local(nearest)}, when it existed",
+            key="w.nearest",
+            on_click=controls.set_instant,
+            args=(nearest,),
+            icon=":material/update:",
+        )
 else:
     row = now.iloc[0]
     st.markdown(
-        f"**{schema.format_local(view.at)}**: status **{row['status']}**, "
+        f"**{schema.format_local(view.at)}**: status **{md_escape(row['status'])}**, "
         f"{row['violations']} incidents in the {view.window:g}-day window."
     )
 if not view.zone:
@@ -59,26 +71,47 @@ st.dataframe(
     )[["version_id", "valid_from", "valid_to", "accuracy", "notes", "boundary_source"]],
     hide_index=True,
     width="stretch",
+    column_config={
+        "version_id": "Version",
+        "valid_from": "From (first day)",
+        "valid_to": "Until (first day no longer valid)",
+        "accuracy": "Accuracy",
+        "notes": "Notes",
+        "boundary_source": "How it was drawn",
+    },
 )
 
 agreements = shown.agreements.frame
 mine = agreements[agreements["zone_ids"].map(lambda z: zone_id in z)]
 st.subheader(f"Agreements ({len(mine)})")
+st.caption("Dates and times are Damascus local time, to the precision they are known.")
 st.dataframe(
-    mine.assign(zone_ids=mine["zone_ids"].map(", ".join))[
-        [
-            "agreement_id",
-            "title",
-            "kind",
-            "effective_from",
-            "effective_to",
-            "outcome",
-            "source",
-            "dataset",
+    for_display(
+        mine[
+            [
+                "agreement_id",
+                "title",
+                "kind",
+                "effective_from",
+                "effective_to",
+                "outcome",
+                "source",
+                "dataset",
+            ]
         ]
-    ],
+    ),
     hide_index=True,
     width="stretch",
+    column_config={
+        "agreement_id": "Id",
+        "title": "Agreement",
+        "kind": "Kind",
+        "effective_from": "In force from",
+        "effective_to": "Until",
+        "outcome": "Outcome",
+        "source": "Sources",
+        "dataset": "Data set",
+    },
 )
 for _, v in linked_incidents(shown, zone_id, incident_mask=mask).iterrows():
     st.markdown(
@@ -89,35 +122,20 @@ for _, v in linked_incidents(shown, zone_id, incident_mask=mask).iterrows():
 
 st.subheader("Timeline")
 daily = zone_daily(shown, zone_id, window_days=view.window, incident_mask=mask)
-st.altair_chart(zone_timeline_chart(daily, mine), width="content")
+st.altair_chart(zone_timeline_chart(daily, mine, at=view.at), width="content")
 
 st.subheader("Compliance")
 if mine.empty:
     st.info("No agreement names this zone.")
 else:
-    metrics = agreement_metrics(shown, incident_mask=mask)
-    metrics = metrics[metrics["agreement_id"].isin(mine["agreement_id"])]
+    st.caption(
+        f"Figures for {name} count only the incidents in this zone (and those outside it that "
+        "name the agreement), over the zone's lifetime; the columns marked 'whole agreement' "
+        "count every zone the agreement covers. Hours are from entry into force; a range "
+        "means the first incident is dated to the day."
+    )
     st.dataframe(
-        metrics.assign(
-            by_kind=metrics["by_kind"].map(lambda d: ", ".join(f"{k} {v}" for k, v in d.items())),
-            by_perpetrator=metrics["by_perpetrator"].map(
-                lambda d: ", ".join(f"{k} {v}" for k, v in d.items())
-            ),
-        )[
-            [
-                "agreement_id",
-                "violations",
-                "certain_violations",
-                "first_violation",
-                "hours_to_first_violation",
-                "hours_to_first_violation_max",
-                "per_30_days_before",
-                "per_30_days_after",
-                "longest_quiet_days",
-                "by_kind",
-                "by_perpetrator",
-            ]
-        ],
+        zone_compliance(shown, zone_id, incident_mask=mask),
         hide_index=True,
         width="stretch",
     )

@@ -49,18 +49,19 @@ def test_every_page_renders_without_exception(page):
 def test_slider_changes_the_computed_statuses():
     app = start(at="2017-07-21T12:00+03:00")
     before = status_of(app, "Eastern Ghouta")
-    assert "cairo-eastern-ghouta-2017" not in before["agreements"]
+    assert "Cairo agreement" not in before["agreements"]
     app.slider(key="w.day").set_value(dt.date(2017, 7, 23)).run()
     assert heading(app) == "#### 23 July 2017, 12:00 Damascus time"
     after = status_of(app, "Eastern Ghouta")
-    assert "cairo-eastern-ghouta-2017" in after["agreements"]
+    # the status table names agreements by their titles
+    assert "Cairo agreement on the Eastern Ghouta de-escalation zone" in after["agreements"]
     assert app.query_params["at"] == "2017-07-23T12:00+03:00"
 
 
 def test_hour_and_window_controls():
     app = start(at="2017-07-22T12:00+03:00")
     app.select_slider(key="w.hour").set_value(11).run()
-    assert "cairo-eastern-ghouta-2017" not in status_of(app, "Eastern Ghouta")["agreements"]
+    assert "Cairo agreement" not in status_of(app, "Eastern Ghouta")["agreements"]
     app.number_input(key="w.window").set_value(30).run()
     assert app.query_params["window"] == "30"
     assert any("the 30 days before" in c.value for c in app.caption), [c.value for c in app.caption]
@@ -196,3 +197,144 @@ def test_zone_page_lists_a_linked_incident_outside_the_zone():
     linked = [t for t in lines if t.startswith("Linked incident outside the zone")]
     assert len(linked) == 1 and "v-20170801-qutayfah" in linked[0]
     assert "east-qalamoun-trial-ceasefire-2017-07" in linked[0]
+
+
+# --- issue 10: no silent filters, the zone's own metrics, state in step -----------------------
+
+
+def warnings_of(app: AppTest) -> str:
+    return " ".join(w.value.replace("\\", "") for w in app.warning)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_an_unknown_filter_value_is_reported_on_every_page_and_ignored(page):
+    app = start(at="2021-08-16T12:00+03:00", kinds="airstrikes")
+    if page != PAGES[0]:
+        app.switch_page(page).run()
+        # a page opened by its address reads it afresh
+        app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        app.query_params.update(at="2021-08-16T12:00+03:00", kinds="airstrikes")
+        app.switch_page(page).run()
+    assert not app.exception
+    assert "kinds: 'airstrikes' is not in the data" in warnings_of(app), page
+    assert "kinds" not in app.query_params  # the address no longer carries the bad value
+
+
+def test_an_unknown_filter_value_leaves_the_map_unfiltered():
+    plain = start(at="2021-08-16T12:00+03:00")
+    typo = start(at="2021-08-16T12:00+03:00", kinds="airstrikes")
+    assert typo.dataframe[0].value.equals(plain.dataframe[0].value)
+    assert status_of(typo, "Daraa al-Balad")["violations"] >= 1  # not a false calm
+    assert any("Showing: every incident in every zone" in c.value for c in typo.caption)
+    # the warning stays on later runs, until the user changes the view
+    typo.select_slider(key="w.hour").set_value(13).run()
+    assert "airstrikes" not in warnings_of(typo)
+    again = start(at="2021-08-16T12:00+03:00", kinds="airstrikes")
+    again.run()
+    assert "airstrikes" in warnings_of(again)
+
+
+def test_active_filters_are_said_above_the_map():
+    app = start(at="2021-08-16T12:00+03:00", kinds="shelling", zones="daraa-al-balad")
+    (info,) = [i.value.replace("\\", "") for i in app.info if "Showing:" in i.value]
+    assert "Filtered" in info and "shelling only" in info and "Daraa al-Balad" in info
+
+
+def test_perpetrator_filter_offers_actor_families():
+    app = start(at="2021-08-16T12:00+03:00")
+    box = app.multiselect(key="w.perpetrators")
+    assert box.options[:2] == ["Syrian government forces", "Russian forces"]
+    assert len(box.options) <= 9
+    box.set_value(["russia"]).run()
+    assert app.query_params["perpetrators"] == "russia"
+    # an older address with a reported wording still works, with a note
+    old = start(at="2021-08-16T12:00+03:00", perpetrators="Russian air force")
+    assert old.multiselect(key="w.perpetrators").value == ["russia"]
+    assert "read as its actor family" in warnings_of(old)
+
+
+def test_focus_survives_page_switches_in_both_directions():
+    app = start(at="2017-07-23T12:00+03:00", zone="eastern-ghouta")
+    for page in [*PAGES[1:], PAGES[0], PAGES[2], PAGES[1], PAGES[0]]:
+        app.switch_page(page).run()
+        assert not app.exception
+        assert app.query_params["zone"] == "eastern-ghouta", page
+        if page != "pages/health.py":
+            assert app.selectbox(key="w.zone").value == "eastern-ghouta", page
+    # choosing "(none)" on another page clears the focus everywhere
+    app.switch_page("pages/records.py").run()
+    app.selectbox(key="w.zone").select("").run()
+    assert "zone" not in app.query_params
+    app.switch_page("pages/map.py").run()
+    assert app.selectbox(key="w.zone").value == ""
+    app.selectbox(key="w.zone").select("idlib").run()
+    app.switch_page("pages/zone.py").run()
+    assert app.title[0].value.startswith("Idlib")
+    assert app.selectbox(key="w.zone").value == "idlib"
+
+
+def test_a_typed_date_moves_the_view_and_the_slider():
+    app = start(at="2017-07-21T12:00+03:00")
+    app.date_input(key="w.date").set_value(dt.date(2018, 3, 15)).run()
+    assert heading(app) == "#### 15 March 2018, 12:00 Damascus time"
+    assert app.slider(key="w.day").value == dt.date(2018, 3, 15)
+    assert app.query_params["at"] == "2018-03-15T12:00+02:00"
+    app.slider(key="w.day").set_value(dt.date(2018, 3, 16)).run()
+    assert app.date_input(key="w.date").value == dt.date(2018, 3, 16)
+
+
+def test_window_is_a_whole_number_of_days():
+    app = start(at="2017-07-22T12:00+03:00", window="2.5")
+    assert "not a whole number of days" in warnings_of(app)
+    box = app.number_input(key="w.window")
+    assert box.value == 7 and isinstance(box.value, int)
+    box.set_value(10).run()
+    assert app.query_params["window"] == "10"
+
+
+def test_zone_page_metrics_count_only_the_zones_incidents():
+    from geo.datasets import load_timeline
+    from geo.timemodel import incident_agreements
+
+    app = start(at="2017-07-23T12:00+03:00", zone="eastern-ghouta")
+    app.switch_page("pages/zone.py").run()
+    table = app.dataframe[-1].value
+    astana = table[table["Agreement"].str.startswith("Astana memorandum")].iloc[0]
+    timeline = load_timeline(DATA)
+    pairs = incident_agreements(timeline)
+    mine = pairs[pairs["agreement_id"] == "astana-deescalation-memorandum-2017"]
+    assert (
+        astana["Incidents in this zone"]
+        == mine[mine["zone_id"] == "eastern-ghouta"]["incident"].nunique()
+    )
+    assert astana["Incidents, whole agreement"] == mine["incident"].nunique()
+    assert astana["Incidents in this zone"] < astana["Incidents, whole agreement"]
+    assert not [c for c in table.columns if "_" in c]
+
+
+def test_zone_page_offers_the_nearest_instant_when_the_zone_existed():
+    app = start(at="2016-03-01T12:00+02:00", zone="eastern-ghouta")
+    app.switch_page("pages/zone.py").run()
+    assert any("did not exist" in i.value for i in app.info)
+    app.button(key="w.nearest").click().run()
+    assert app.query_params["at"] == "2017-05-06T12:00+03:00"
+    assert not any("did not exist" in i.value for i in app.info)
+    assert any("status" in m.value for m in app.markdown)
+
+
+def test_zone_page_without_focus_shows_a_zone_of_the_instant():
+    app = start(at="2017-07-23T12:00+03:00")
+    app.switch_page("pages/zone.py").run()
+    assert not any("did not exist" in i.value for i in app.info), app.title[0].value
+
+
+def test_records_search_lives_in_the_address():
+    app = start(at="2018-03-01T12:00+02:00", window="30", q="douma")
+    app.switch_page("pages/records.py").run()
+    assert app.text_input(key="w.search").value == "douma"
+    incidents = app.dataframe[1].value
+    assert len(incidents) and incidents["place"].str.contains("Douma|Duma").all()
+    app.text_input(key="w.search").input("الغوطه").run()
+    assert app.query_params["q"] == "الغوطه"
+    agreements = app.dataframe[0].value
+    assert len(agreements) and agreements["zone_ids"].str.contains("eastern-ghouta").all()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -13,10 +14,11 @@ from geo import schema
 from geo.actors import FAMILIES
 from geo.datasets import dataset_names
 from geo.filters import local_instant, step_event
-from geo.render import BASEMAP_LABELS
+from geo.render import BASEMAP_LABELS, md_escape
 from geo.timemodel import Timeline
+from geo.view import describe_filters, is_filtered
 from ui import data
-from ui.state import MAX_WINDOW_DAYS, View, bind, current, update
+from ui.state import MAX_WINDOW_DAYS, View, bind, current, sync, update
 
 PLAY_STEPS = {
     "1 day": pd.Timedelta(days=1),
@@ -52,7 +54,7 @@ def _multi(
     help_text: str,
     labels: dict[str, str] | None = None,
 ) -> None:
-    bind(key, [v for v in value if v in options])
+    sync(key, [v for v in value if v in options])
     st.multiselect(
         label,
         options,
@@ -69,7 +71,7 @@ def sidebar(timeline: Timeline, view: View) -> None:
     names = dict(zip(zones.versions["zone_id"], zones.versions["name"], strict=False))
     with st.sidebar:
         st.header("Filters")
-        bind("w.zone", view.zone or "")
+        sync("w.zone", view.zone or "")
         st.selectbox(
             "Focus zone",
             ["", *zones.zone_ids],
@@ -114,7 +116,7 @@ def sidebar(timeline: Timeline, view: View) -> None:
             view.datasets,
             "The bundled data and imported sets (empty: all).",
         )
-        bind("w.base", view.base)
+        sync("w.base", view.base)
         st.selectbox(
             "Base map",
             list(BASEMAP_LABELS),
@@ -129,6 +131,7 @@ def sidebar(timeline: Timeline, view: View) -> None:
 def _sync_time_widgets(at: pd.Timestamp) -> None:
     local = at.tz_convert(schema.DAMASCUS)
     st.session_state["w.day"] = local.date()
+    st.session_state["w.date"] = local.date()
     st.session_state["w.hour"] = local.hour
 
 
@@ -143,21 +146,74 @@ def _local_parts(at: pd.Timestamp) -> tuple[dt.date, int, int]:
     return local.date(), local.hour, local.minute
 
 
+def filters_line(timeline: Timeline, view: View, *, search_text: bool = False) -> None:
+    """Say which filters are active ("Showing: shelling only; zones: Idlib"), above a map."""
+    text = md_escape(describe_filters(view, timeline, search_text=search_text))
+    if is_filtered(view) or (search_text and view.q):
+        st.info(
+            f"**Filtered.** {text}. The sidebar changes the filters.", icon=":material/filter_alt:"
+        )
+    else:
+        st.caption(text)
+
+
+#: Below this viewport width (CSS pixels) the time controls start collapsed.
+SMALL_SCREEN_PX = 700
+
+
+def collapse_on_small_screens(label: str) -> None:
+    """Close the expander labelled ``label`` on a small screen, once per browser tab.
+
+    Below :data:`SMALL_SCREEN_PX` the map must come first on a phone. Streamlit cannot know
+    the screen's width on the server, so a short script does it in the browser, as a click on
+    the expander's header would.
+    """
+    script = f"""
+<script>
+(function () {{
+  var label = {json.dumps(label)}, flag = "dz.collapsed." + label;
+  if (window.parent.innerWidth >= {SMALL_SCREEN_PX} || window.sessionStorage.getItem(flag)) {{
+    return;
+  }}
+  var doc = window.parent.document, tries = 0;
+  (function close() {{
+    var found = Array.from(doc.querySelectorAll('[data-testid="stExpander"] details')).find(
+      function (d) {{ return d.querySelector("summary").textContent.indexOf(label) >= 0; }});
+    if (found) {{
+      if (found.open) {{ found.querySelector("summary").click(); }}
+      window.sessionStorage.setItem(flag, "1");
+    }} else if (tries++ < 50) {{
+      window.setTimeout(close, 100);
+    }}
+  }})();
+}})();
+</script>"""
+    st.html(script, unsafe_allow_javascript=True)
+
+
+TIME_CONTROLS = "Time controls"
+
+
 def time_controls(timeline: Timeline, view: View) -> None:
-    """Slider over the data's whole range, previous/next event, jump, window and play."""
+    """Day slider and date box, previous/next event, hour, window, jump and play.
+
+    They sit in an expander, open on a wide screen and closed on a small one
+    (:func:`collapse_on_small_screens`).
+    """
     lo = timeline.range[0].tz_convert(schema.DAMASCUS).date()
     hi = timeline.range[1].tz_convert(schema.DAMASCUS).date()
     day, hour, minute = _local_parts(view.at)
     day = min(max(day, lo), hi)
-    bind("w.day", day)
-    bind("w.hour", hour)
+    sync("w.day", day)
+    sync("w.date", day)
+    sync("w.hour", hour)
 
-    def on_day() -> None:
-        day = st.session_state.get("w.day")
-        if day is None:  # the widget was reset by a new address meanwhile: nothing to apply
+    def move_to_day(key: str) -> None:
+        day = st.session_state.get(key)
+        if not isinstance(day, dt.date):  # reset by a new address, or an empty box
             return
         _, h, m = _local_parts(current().at)
-        update(at=local_instant(day, h, m))
+        set_instant(local_instant(day, h, m))
 
     def on_hour() -> None:
         hour = st.session_state.get("w.hour")
@@ -171,7 +227,9 @@ def time_controls(timeline: Timeline, view: View) -> None:
         if target is not None:
             set_instant(target)
 
-    left, middle, right = st.columns([1, 6, 1], vertical_alignment="bottom")
+    box = st.expander(TIME_CONTROLS, expanded=True, icon=":material/schedule:")
+    collapse_on_small_screens(TIME_CONTROLS)
+    left, middle, date_box, right = box.columns([1, 5, 2, 1], vertical_alignment="bottom")
     left.button(
         "◀ Previous",
         key="w.prev",
@@ -188,7 +246,18 @@ def time_controls(timeline: Timeline, view: View) -> None:
         key="w.day",
         step=dt.timedelta(days=1),
         format="D MMM YYYY",
-        on_change=on_day,
+        on_change=move_to_day,
+        args=("w.day",),
+    )
+    date_box.date_input(
+        "Date",
+        min_value=lo,
+        max_value=hi,
+        key="w.date",
+        format="YYYY-MM-DD",
+        on_change=move_to_day,
+        args=("w.date",),
+        help="Type a date (YYYY-MM-DD, Damascus calendar) and press Enter.",
     )
     right.button(
         "Next ▶",
@@ -199,7 +268,7 @@ def time_controls(timeline: Timeline, view: View) -> None:
         width="stretch",
     )
 
-    c1, c2, c3, c4 = st.columns([2, 1, 3, 2], vertical_alignment="bottom")
+    c1, c2, c3, c4 = box.columns([2, 1, 3, 2], vertical_alignment="bottom")
     c1.select_slider(
         "Time of day (Damascus)",
         options=list(range(24)),
@@ -207,26 +276,25 @@ def time_controls(timeline: Timeline, view: View) -> None:
         format_func=lambda h: f"{h:02d}:00",
         on_change=on_hour,
     )
-    bind("w.window", float(view.window))
+    sync("w.window", int(view.window))
     c2.number_input(
         "Window (days)",
-        min_value=1.0,
-        max_value=MAX_WINDOW_DAYS,
-        step=1.0,
+        min_value=1,
+        max_value=int(MAX_WINDOW_DAYS),
+        step=1,
         key="w.window",
-        on_change=_on("w.window", lambda v: update(window=v)),
-        help="Incidents in this many days before the instant count as violations.",
+        on_change=_on("w.window", lambda v: update(window=int(v))),
+        help="Incidents in this many whole days before the instant count as violations.",
     )
     agreements = timeline.agreements.frame.sort_values("effective_from")
     titles = dict(zip(agreements["agreement_id"], agreements["title"], strict=True))
     starts = dict(zip(agreements["agreement_id"], agreements["effective_from"], strict=True))
-    bind("w.jump", "")
+    sync("w.jump", "")
 
     def on_jump() -> None:
         chosen = st.session_state.get("w.jump")
         if chosen:
             set_instant(starts[chosen])
-            st.session_state["w.jump"] = ""
 
     c3.selectbox(
         "Jump to an agreement",
@@ -244,7 +312,7 @@ def time_controls(timeline: Timeline, view: View) -> None:
         st.selectbox("Play step", list(PLAY_STEPS), key="w.playstep")
         st.toggle("▶ Play", key="w.play", help="Step through time automatically.")
     if minute:
-        st.caption(
+        box.caption(
             f"The instant has minutes ({minute:02d}); moving the controls rounds it to the hour."
         )
 
