@@ -38,7 +38,7 @@ declare -A SOURCES=(
 declare -A TESTS=(
   [join]="tests/test_join.py tests/test_timemodel.py tests/test_timemodel_edges.py tests/test_metrics.py"
   [timemodel]="tests/test_timemodel.py tests/test_timemodel_edges.py tests/test_join.py tests/test_metrics.py"
-  [metrics]="tests/test_metrics.py tests/test_timemodel.py tests/test_timemodel_edges.py tests/test_join.py"
+  [metrics]="tests/test_metrics.py tests/test_metrics_edges.py tests/test_timemodel.py tests/test_timemodel_edges.py tests/test_join.py"
   [validate]="tests/test_validate_entry.py tests/test_validate_geometry.py tests/test_validate_zones.py tests/test_validate_records.py tests/test_validate_text.py tests/test_validate_location.py tests/test_validate_files.py tests/test_validate_invalid.py tests/test_geojson.py"
 )
 
