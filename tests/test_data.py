@@ -51,7 +51,7 @@ def test_sizes(dataset):
 
 
 def test_every_record_cites_a_url_or_dataset_id(dataset):
-    cited = re.compile(r"https?://|\bPA-X \d+")
+    cited = re.compile(r"https?://|\bPA-X \d+|\bUCDP GED \d+")
     for frame, key in ((dataset.agreements, "agreement_id"), (dataset.violations, "violation_id")):
         for _, row in frame.iterrows():
             assert cited.search(row["source"]), row[key]
@@ -412,6 +412,10 @@ EVENT_FAMILIES = {
         ("v-20180627-dael", "2018-06-27", "southern"),
         ("v-20180717-nawa", "2018-07-17", "southern"),
     ],
+    # Daraa al-Balad under the 2018 settlement (UCDP GED 317940, SOHR's headline names the place)
+    "daraa-al-balad-2018-2020": [
+        ("v-20191001-daraa-al-balad", "2019-10-01", "daraa-al-balad"),
+    ],
     "northern-homs-august-2017": [
         ("v-20170820-talbiseh", "2017-08-20", "northern-homs"),
         ("v-20170821-ar-rastan", "2017-08-21", "northern-homs"),
@@ -546,7 +550,6 @@ def test_added_agreement_is_present_and_names_its_zone(dataset, agreement_id, da
 # Zone-years with no cited violation that we could find (data/README.md, "Known gaps").
 KNOWN_EMPTY_ZONE_YEARS = {
     ("daraa-al-balad", 2018),
-    ("daraa-al-balad", 2019),
     ("daraa-al-balad", 2020),
 }
 
