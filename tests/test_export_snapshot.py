@@ -161,3 +161,18 @@ def test_atlas_steps_keep_the_damascus_wall_clock():
 def test_atlas_steps_refuse(every, end, message):
     with pytest.raises(SnapshotError, match=message):
         atlas_instants(pd.Timestamp("2017-01-01", tz="UTC"), pd.Timestamp(end, tz="UTC"), every)
+
+
+def test_a_default_extent_beyond_the_region_is_clipped_to_it(timeline):
+    from dataclasses import replace
+
+    from geo.export.snapshot import REGION, snapshot_extent
+    from geo.view import select
+
+    scene = select(timeline, View.parse("at=2017-07-23T12:00", timeline))
+    assert snapshot_extent(scene) is None  # the bundled zones lie inside the region
+    box = (36.0, 33.0, 37.0, 34.0)
+    assert snapshot_extent(select(timeline, replace(scene.view, bbox=box))) == box
+    far = replace(scene, view=scene.view)  # a scene whose zones reach to 102 E
+    object.__setattr__(far, "extent", lambda: (35.0, 32.0, 102.0, 37.5))
+    assert snapshot_extent(far) == (35.0, 32.0, REGION[2], 37.5)

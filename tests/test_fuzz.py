@@ -357,9 +357,9 @@ property_values = st.one_of(
 coordinate_values = st.one_of(
     st.floats(-0.05, 0.05, allow_nan=False),
     st.floats(-0.002, 0.002, allow_nan=False),
-    # near Syria (outside the region is a warning) or out of range (an error); not far away
-    # and in range, which breaks the snapshot's default extent: see the xfail test below
+    # near Syria, far away (outside the region is a warning) or out of range (an error)
     st.floats(29.5, 48),
+    st.floats(-179, 179),
     st.floats(180.5, 400) | st.floats(-400, -180.5),
     st.sampled_from(["RAW:1e400", "RAW:-1e400", "RAW:" + "3" * 5000, "36.4", None, True]),
 )
@@ -499,13 +499,9 @@ def test_the_failures_found_hold_the_contract(tmp_path, case):
     check_contract(folder)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by the fuzz test: a zone vertex far from Syria (a warning for validate) makes "
-    "the snapshot's default extent wider than 30 degrees, refused as a bad --bbox that was never "
-    "given (geo/cli/snapshot.py, geo/render/static.py)",
-)
 def test_a_zone_reaching_far_from_syria_still_gets_a_snapshot(tmp_path):
+    # found by this fuzz test: a zone vertex far from Syria (a warning for validate) made the
+    # snapshot's default extent wider than the map allows; it is now clipped to the region
     folder = copy_data(tmp_path / "data")
     zone_coordinate(3, 102, 0, 66.0)(folder)
     assert check_contract(folder) == "accepted"

@@ -212,6 +212,30 @@ def render_snapshot(timeline: Timeline, view: View, options: Options) -> bytes:
         fig.clear()
 
 
+#: Where a default extent is kept when the zones reach far beyond Syria (a stray vertex that
+#: validate only warns about): Syria and its neighbours, min lon, min lat, max lon, max lat.
+REGION = (30.0, 28.0, 50.0, 42.0)
+
+
+def snapshot_extent(scene) -> tuple[float, float, float, float] | None:
+    """The extent a static snapshot draws: the view's bbox, else its default within the region.
+
+    None lets the renderer take the scene's own extent. A default extent that reaches beyond
+    :data:`REGION` (a zone with a vertex far from Syria) is clipped to it, so that data that
+    validate accepts always gets a snapshot.
+    """
+    if scene.view.bbox is not None:
+        return scene.view.bbox
+    x0, y0, x1, y1 = scene.extent()
+    rx0, ry0, rx1, ry1 = REGION
+    if x0 >= rx0 and y0 >= ry0 and x1 <= rx1 and y1 <= ry1:
+        return None
+    clipped = (max(x0, rx0), max(y0, ry0), min(x1, rx1), min(y1, ry1))
+    if clipped[0] >= clipped[2] or clipped[1] >= clipped[3]:
+        return REGION
+    return clipped
+
+
 def _figure(scene, options: Options, permalink: str):
     from geo.render.static import page_size, render_static
 
@@ -225,7 +249,7 @@ def _figure(scene, options: Options, permalink: str):
         data_version=options.data_version,
         generated=options.generated,
         reference=options.reference,
-        bbox=scene.view.bbox,
+        bbox=snapshot_extent(scene),
     )
 
 
