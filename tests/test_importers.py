@@ -819,7 +819,10 @@ def test_arrow_reader_numbers_rows_across_blocks(tmp_path, monkeypatch):
     rows[143] = ucdp_row(id="143", source_article='"SOHR,2017-07-22,two\nlines"', best="x")
     source = tmp_path / "ged.csv"
     source.write_text(csv_text(UCDP_HEADER, rows), encoding="utf-8")
-    monkeypatch.setattr(geo.importers, "BLOCK_BYTES", 1024)  # about five rows a block
+    # about five rows a block, three blocks a chunk
+    monkeypatch.setattr(geo.importers, "BLOCK_BYTES", 1024)
+    monkeypatch.setattr(geo.importers, "ARROW_BLOCK_BYTES", 1024)
+    monkeypatch.setattr(geo.importers, "CHUNK_ROWS", 12)
     arrow, memory = _import_by_both_readers("ucdp", source, tmp_path, monkeypatch)
     _same_import(arrow, memory)
     assert [p.where for p in arrow.problems] == ["row 59", "row 145"]
