@@ -97,6 +97,18 @@ def load_places_if_any(data_dir: str | Path) -> pd.DataFrame | None:
     return load_places(path) if path.is_file() else None
 
 
+def gazetteer(data_dir: str | Path) -> tuple[pd.DataFrame | None, str | None]:
+    """The data folder's gazetteer for a map, and what is wrong with it if it is unusable.
+
+    Returns ``(places, None)``, ``(None, None)`` for a folder without one, or ``(None,
+    message)`` when the file cannot be used: a map then goes without towns and says why.
+    """
+    try:
+        return load_places_if_any(data_dir), None
+    except PlacesError as exc:
+        return None, str(exc)
+
+
 def _check_row(
     name: str, number: int, raw: dict, seen: dict[str, int]
 ) -> tuple[dict, list[Problem]]:

@@ -5,6 +5,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import schema
+from geo.places import gazetteer
 from geo.render import base_map, dynamic_layers, md_escape, zoom_for
 from geo.view import select
 from ui import controls, data, state
@@ -29,8 +30,13 @@ controls.time_controls(timeline, view)
 reference, unreadable = data.reference_layers()
 for problem in unreadable:
     st.warning(f"Reference layer skipped: {md_escape(problem)}")
+places, broken = gazetteer(data.data_dir())
+if broken:
+    st.warning(f"Towns layer left out: {md_escape(broken)}")
 bounds = tuple(timeline.zones.versions.total_bounds)
-base = base_map(bounds, basemap=view.base, reference=reference, kinds=data.choices()[0])
+base = base_map(
+    bounds, basemap=view.base, reference=reference, kinds=data.choices()[0], places=places
+)
 center, zoom = zoom_for(timeline, view.zone)
 shown = st_folium(
     base,

@@ -577,9 +577,10 @@ def test_100k_incidents_in_the_window_are_compact_and_quick(tmp_path):
         f"{n:,} incidents in the window: {size:,} bytes ({size / n:.1f} per incident), {took:.2f} s"
     )
     assert "L.markerClusterGroup(" in page
-    # the bundled incidents are GeoJSON points with popups; the synthetic ones a compact array
+    # the bundled incidents are markers with popups (each starts with its place); the
+    # synthetic ones a compact array
     bundled = int((scene.records["dataset"] == "bundled").sum())
-    assert page.count('"type": "Point"') == bundled
+    assert page.count('<div class=\\"dz-popup\\"><b class=\\"dz-place\\">') == bundled
     assert size <= 40 * n
     assert took <= 3.0
     assert external_references(page) == []

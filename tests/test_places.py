@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.places import PLACE_COLUMNS, PlacesError, load_places, load_places_if_any
+from geo.places import PLACE_COLUMNS, PlacesError, gazetteer, load_places, load_places_if_any
 from tests.conftest import DATA, needs_realdata
 
 OCHA_PLACES = "places/ocha2015_syr_admin4_pplp_points_utf8_cleaned.geojson"
@@ -109,3 +109,11 @@ def test_a_good_file_reads_with_float_positions(tmp_path):
     path.write_text(f"{HEADER}\n{DUMA}\n", encoding="utf-8")
     frame = load_places(path)
     assert frame.loc[0, "name_ar"] == "دوما" and frame.loc[0, "lat"] == pytest.approx(33.56986)
+
+
+def test_gazetteer_for_a_map_says_why_a_broken_file_is_left_out(tmp_path):
+    assert gazetteer(tmp_path) == (None, None)
+    (tmp_path / "places.csv").write_text(f"{HEADER}\nC1,x,,Idleb,35,36,OCHA\n", encoding="utf-8")
+    places, problem = gazetteer(tmp_path)
+    assert places is None and "row 2, column name_ar" in problem
+    assert len(gazetteer(DATA)[0]) == 65

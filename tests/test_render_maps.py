@@ -17,6 +17,7 @@ from geo.render import (
     citations,
     dynamic_layers,
     esc,
+    kind_color,
     legend,
     outline_history_map,
     safe_href,
@@ -34,6 +35,22 @@ XSS = '<img src=x onerror="alert(1)">'
 @pytest.fixture(scope="module")
 def timeline():
     return load_timeline(DATA)
+
+
+def markers_of(group):
+    """The incident data a DetailedIncidents element of a feature group carries."""
+    from geo.render.maps import DetailedIncidents
+
+    element = next(c for c in group._children.values() if isinstance(c, DetailedIncidents))
+    return json.loads(element.data.replace("<\\/", "</").replace("<\\!--", "<!--"))
+
+
+def labels_of(group):
+    """The zone labels a zones feature group carries (see geo.render.maps.ZoneLabels)."""
+    from geo.render.maps import ZoneLabels
+
+    element = next(c for c in group._children.values() if isinstance(c, ZoneLabels))
+    return json.loads(element.data)
 
 
 def decoded(html):
@@ -217,7 +234,11 @@ def test_incident_markers_are_filled(timeline):
     )
     m = base_map(bounds(timeline))
     incidents.add_to(m)
-    assert '"fill": true' in m.get_root().render()
+    html = m.get_root().render()
+    assert "fill: true" in html and 'className: "dz-incident"' in html
+    data = markers_of(incidents)
+    shown = window_incidents(timeline, at).drop_duplicates("violation_id")
+    assert sorted(f[2] for f in data) == sorted(kind_color(k) for k in shown["kind"])
 
 
 def test_reference_layer_labels_are_escaped_and_made_once():
@@ -319,5 +340,197 @@ def test_zone_popup_lists_a_linked_incident_outside_the_zone_escaped(tmp_path):
     agreements = linked.agreements.frame.set_index("agreement_id", drop=False)
     html = zone_popup(version, status, agreements.loc[["truce"]], incidents)
     assert "Incidents in the window (1)" in html and "obstruction" in html
-    assert "outside the zone, at &lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
-    assert "breach of truce" in html and "<img src=x" not in html
+    # the line starts with the place, then says it lies outside the zone
+    assert (
+        '<li><b class="dz-place">&lt;img src=x onerror=&quot;alert(1)&quot;&gt;</b>: 10 Mar 2017'
+        in html
+    )
+    assert "(outside the zone; breach of truce)" in html and "<img src=x" not in html
+
+
+# --- names on the map: zone labels and towns ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def places():
+    from geo.places import load_places
+
+    return load_places(DATA)
+
+
+def zones_group(timeline, at, **kw):
+    return dynamic_layers(timeline, status_at(timeline, at), window_incidents(timeline, at), **kw)[
+        0
+    ]
+
+
+def test_zone_labels_name_every_zone_and_sit_inside_it(timeline):
+    from shapely.geometry import Point
+
+    at = "2017-07-23T12:00+03:00"
+    status = status_at(timeline, at)
+    labels = labels_of(zones_group(timeline, at))
+    assert sorted(label[4] for label in labels) == sorted(status["zone_id"])
+    versions = timeline.zones.versions.set_index("version_id")
+    for zone_id, version_id, name in status[["zone_id", "version_id", "name"]].itertuples(
+        index=False
+    ):
+        lat, lon, (s, w, n, e), text, _, color, rtl, nested = next(
+            label for label in labels if label[4] == zone_id
+        )
+        geometry = versions.loc[version_id, "geometry"]
+        assert geometry.contains(Point(lon, lat)), zone_id
+        assert (w, s, e, n) == pytest.approx(geometry.bounds, abs=1e-5)
+        assert text == esc(name) and rtl == 0
+        assert nested == (zone_id != "syria-nationwide")
+    # smallest first: they choose their place beside themselves before the big ones
+    assert labels[-1][4] == "syria-nationwide"
+
+
+def test_zone_labels_are_arabic_when_the_view_is(timeline):
+    at = "2017-07-23T12:00+03:00"
+    labels = labels_of(zones_group(timeline, at, lang="ar"))
+    ghouta = next(label for label in labels if label[4] == "eastern-ghouta")
+    assert ghouta[3] == "الغوطة الشرقية" and ghouta[6] == 1
+    with pytest.raises(ValueError, match="unknown language"):
+        zones_group(timeline, at, lang="fr")
+
+
+def test_zone_label_text_is_escaped(timeline):
+    from dataclasses import replace
+
+    from geo.join import ZoneIndex
+    from geo.timemodel import AgreementIndex
+
+    frame = timeline.zones.versions.copy()
+    frame.loc[frame["zone_id"] == "eastern-ghouta", "name"] = XSS
+    zones = ZoneIndex.from_zones(frame)
+    hacked = replace(
+        timeline, zones=zones, agreements=AgreementIndex.build(timeline.agreements.frame, zones)
+    )
+    group = zones_group(hacked, "2017-07-23T12:00+03:00")
+    m = base_map(bounds(hacked))
+    group.add_to(m)
+    html = m.get_root().render()
+    assert XSS not in html and "<img src=x" not in html
+    assert any(label[3] == esc(XSS) for label in labels_of(group))
+
+
+def test_base_map_with_towns_is_the_same_at_every_instant(timeline, places):
+    """The app keeps the map mounted only if the base map's script never changes."""
+    first = base_map(bounds(timeline), kinds=["shelling"], places=places).get_root().render()
+    again = base_map(bounds(timeline), kinds=["shelling"], places=places).get_root().render()
+    assert _script_of(first) == _script_of(again)
+    assert "new Labels()" not in first  # zone labels belong to the layers that change
+
+
+def test_towns_layer_names_every_gazetteer_town_and_is_in_the_layer_control(timeline, places):
+    from geo.render.maps import TownsLayer
+
+    at = "2021-08-14T12:00+03:00"
+    m = snapshot_map(
+        timeline,
+        status_at(timeline, at),
+        window_incidents(timeline, at),
+        bounds(timeline),
+        places=places,
+    )
+    html = m.get_root().render()
+    towns = next(c for c in m._children.values() if isinstance(c, TownsLayer))
+    rows = json.loads(towns.data)
+    assert len(rows) == len(places) == 65
+    daraa = next(r for r in rows if r[3] == "C6317")
+    assert daraa[:3] == [32.61044, 36.09379, "Dar&#x27;a al Balad"] and daraa[4] == 0
+    assert '"Towns (OCHA places)"' in html and towns.get_name() in html
+    arabic = TownsLayer(places, lang="ar")
+    daraa_ar = next(r for r in json.loads(arabic.data) if r[3] == "C6317")
+    assert daraa_ar[2] == "درعا البلد" and daraa_ar[4] == 1
+
+
+def test_town_names_from_the_gazetteer_are_escaped(places):
+    from geo.render.maps import TownsLayer
+
+    bad = places.head(1).assign(name_en="</script><script>alert(3)</script>")
+    html = base_map((36, 33, 37, 34), places=bad).get_root().render()
+    assert "alert(3)</script>" not in html
+    assert "&lt;/script&gt;&lt;script&gt;alert(3)" in json.loads(TownsLayer(bad).data)[0][2]
+
+
+# --- statuses on the map: hatch, legend ----------------------------------------------------
+
+
+def test_violated_zones_are_hatched_over_their_status_colour(timeline):
+    from geo.render import maps
+    from geo.render.style import HATCHED_STATUSES
+
+    assert HATCHED_STATUSES == {"violated"}
+    for status in STATUS_COLORS:
+        style = maps._zone_style(
+            {"properties": {"status": status, "focus": False, "nested": True, "zone_id": "z"}}
+        )
+        assert style["fillColor"] == STATUS_COLORS[status]  # the colour stays the fill
+        assert ("dz-hatched" in style["className"]) == (status == "violated")
+    html = base_map(bounds(timeline), kinds=[]).get_root().render()
+    assert 'id=\\"dz-hatch-violated\\"' in html or 'id="dz-hatch-violated"' in decoded(html)
+    assert "path.dz-hatched.dz-status-violated{fill:url(#dz-hatch-violated)}" in html
+
+
+def test_legend_lists_five_statuses_and_collapses():
+    m = base_map((36.0, 33.0, 37.0, 34.0), kinds=["shelling"])
+    html = decoded(m.get_root().render())
+    for status in STATUS_COLORS:
+        assert f'data-status="{status}"' in html
+    assert "Possibly violated: only incidents of uncertain date in the window" in html
+    assert 'class="dz-swatch dz-swatch-hatched"' in html
+    assert 'class="dz-legend-toggle" aria-expanded="true"' in html
+    assert 'map.on("popupopen"' in html and "map.closePopup()" in html
+    assert ".dz-legend-box.dz-collapsed .dz-legend{display:none}" in html
+
+
+def test_status_badge_text_reads_on_its_colour():
+    from geo.render.style import ink_on
+
+    assert ink_on(STATUS_COLORS["possibly-violated"]) == "#111827"
+    assert ink_on(STATUS_COLORS["violated"]) == "#ffffff"
+    assert ink_on(STATUS_COLORS["holding"]) == "#ffffff"
+
+
+# --- detail: co-located incidents, places first -----------------------------------------------
+
+
+def test_co_located_incidents_are_separate_markers_on_a_ring(timeline):
+    at = "2021-08-16T12:00+03:00"  # the Tareeq al-Sad shelling and the Saraya crossing
+    (_, incidents) = dynamic_layers(
+        timeline, status_at(timeline, at), window_incidents(timeline, at)
+    )
+    data = markers_of(incidents)
+    daraa = [f for f in data if (f[0], f[1]) == (32.61044, 36.09379)]
+    assert len(daraa) == 2
+    # each popup and tooltip starts with its own place, so the two read differently
+    assert {f[3].split("</b>")[0] for f in daraa} == {
+        '<div class="dz-popup"><b class="dz-place">Tareeq al-Sad, Daraa al-Balad',
+        '<div class="dz-popup"><b class="dz-place">al-Saraya crossing, Daraa al-Balad',
+    }
+    assert all(f[4].startswith(("Tareeq al-Sad", "al-Saraya crossing")) for f in daraa)
+    m = base_map(bounds(timeline))
+    incidents.add_to(m)
+    html = m.get_root().render()
+    assert "dz-incident-leg" in html and "map.layerPointToLatLng" in html
+
+
+def test_zone_popup_incident_lines_start_with_the_place(timeline):
+    at = "2021-08-16T12:00+03:00"
+    group = zones_group(timeline, at)
+    m = base_map(bounds(timeline))
+    group.add_to(m)
+    html = decoded(m.get_root().render())
+    assert '<li><b class="dz-place">al-Saraya crossing, Daraa al-Balad</b>: 15 Aug 2021' in html
+    assert '<li><b class="dz-place">Tareeq al-Sad, Daraa al-Balad</b>: 14 Aug 2021' in html
+
+
+def test_possibly_violated_zone_is_drawn_with_its_own_colour(timeline):
+    html, status = render_at(timeline, "2021-08-14T12:00+03:00")
+    row = status.set_index("zone_id").loc["daraa-al-balad"]
+    assert row["status"] == "possibly-violated"
+    assert "dz-zone dz-zone-daraa-al-balad dz-status-possibly-violated" in html
+    assert STATUS_COLORS["possibly-violated"] in html

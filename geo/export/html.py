@@ -226,6 +226,7 @@ def snapshot_html(
         basemap="none",
         reference=reference,
         focus=view.zone,
+        lang=lang,
     )
     page = _render(m)
     if "L.tileLayer(" in page:
@@ -410,9 +411,7 @@ def _swatch_fill(status: str) -> str:
     """A status swatch's CSS background: its colour, striped for the hatched statuses."""
     color = STATUS_COLORS.get(status, "#000")
     if status in HATCHED_STATUSES:
-        return (
-            f"repeating-linear-gradient(135deg,{color} 0 3px,{HATCH_COLOR} 3px 4.5px),{color}"
-        )
+        return f"repeating-linear-gradient(135deg,{color} 0 3px,{HATCH_COLOR} 3px 4.5px),{color}"
     return color
 
 

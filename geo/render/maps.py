@@ -29,8 +29,17 @@ from geo import schema
 from geo.assets import localize
 from geo.render.escape import esc, script_json, source_links
 from geo.render.reference import ReferenceLayer
-from geo.render.style import STATUS_COLORS, STATUS_LABELS, kind_color
+from geo.render.style import (
+    HATCH_COLOR,
+    HATCHED_STATUSES,
+    STATUS_COLORS,
+    STATUS_LABELS,
+    ink_on,
+    kind_color,
+)
+from geo.render.words import LANGS
 from geo.timemodel import Timeline
+from geo.view import NATIONWIDE
 
 Bounds = tuple[float, float, float, float]
 
@@ -51,6 +60,8 @@ BASEMAPS = {
 BASEMAP_LABELS = {"none": "None (offline)", "osm": "OpenStreetMap", "carto": "CARTO light"}
 #: Above this many incidents in the window, markers are clustered and carry a short label only.
 DETAIL_LIMIT = 1500
+#: A focused zone's outlines span between this many pixels and half as many (see zoom_for).
+ZONE_SPAN_PX = 320
 #: Popups list at most this many recent incidents per zone.
 POPUP_INCIDENTS = 8
 _COORD_DECIMALS = 5
@@ -84,7 +95,8 @@ def zone_popup(
         f'<div class="dz-popup" data-zone="{esc(version["zone_id"])}">',
         f"<h4>{esc(version['name'])}</h4>",
         f'<div dir="rtl" lang="ar" class="dz-ar">{esc(version["name_ar"])}</div>',
-        f'<p><span class="dz-status" style="background:{color}">{esc(status["status"])}</span> '
+        f'<p><span class="dz-status dz-status-badge-{esc(status["status"])}" '
+        f'style="background:{color};color:{ink_on(color)}">{esc(status["status"])}</span> '
         f"{esc(STATUS_LABELS[status['status']])}</p>",
     ]
     if len(agreements):
@@ -109,11 +121,12 @@ def zone_popup(
             if bool(v.get("linked", False)):
                 names = str(v.get("agreement_ids", "") or "").replace(";", ", ")
                 linked = (
-                    f' <small class="dz-linked">(outside the zone, at {esc(v["place"])}; '
-                    f"breach of {esc(names)})</small>"
+                    f' <small class="dz-linked">(outside the zone; breach of {esc(names)})</small>'
                 )
+            # the place first: two incidents of one day and kind differ by where they were
             rows.append(
-                f"<li>{_local_day(v['occurred'], v['date_precision'])}: {esc(v['kind'])}, "
+                f'<li><b class="dz-place">{esc(v["place"]) or "(place not given)"}</b>: '
+                f"{_local_day(v['occurred'], v['date_precision'])}, {esc(v['kind'])}, "
                 f"{esc(v['alleged_perpetrator'])}{linked} <small>[{esc(v['dataset'])}] "
                 f"{source_links(v['source'], 1)}</small></li>"
             )
@@ -146,8 +159,9 @@ def _incident_popups(frame: pd.DataFrame) -> list[str]:
     ):
         dead = f"; {int(killed)} killed" if killed is not None and pd.notna(killed) else ""
         out.append(
-            f'<div class="dz-popup"><b>{esc(kind)}</b> at {esc(place)}<br>'
-            f"{_local_day(occurred, precision)} ({esc(precision)} precision; place "
+            f'<div class="dz-popup"><b class="dz-place">{esc(place)}</b><br>'
+            f"<b>{esc(kind)}</b>, {_local_day(occurred, precision)} ({esc(precision)} "
+            "precision; place "
             f"{esc(loc)}){dead}<br>Alleged perpetrator: {esc(perpetrator)}<br>"
             f"<small>{esc(summary)}</small><br><small>[{esc(dataset)}] "
             f"{source_links(source)}</small></div>"
@@ -172,15 +186,20 @@ def zone_layer(
     *,
     focus: str | None = None,
     name: str = "Zones",
+    lang: str = "en",
 ) -> folium.FeatureGroup:
-    """Zones existing at the instant, coloured by status, with popups and tooltips.
+    """Zones existing at the instant, coloured by status, with popups, tooltips and labels.
 
     ``status`` comes from :func:`geo.timemodel.status_at`; ``incidents`` from
-    :func:`geo.timemodel.window_incidents` (with ``zone_id_matched``).
+    :func:`geo.timemodel.window_incidents` (with ``zone_id_matched``). Each zone gets a
+    permanent label with its name (Arabic when ``lang`` is ``"ar"`` and the zone has one),
+    inside it when it fits, else beside it (see :class:`ZoneLabels`).
     """
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
     versions = timeline.zones.versions.set_index("version_id")
     agreements = timeline.agreements.frame.set_index("agreement_id", drop=False)
-    features = []
+    features, labels = [], []
     ordered = status.assign(
         _area=[versions.loc[v, "geometry"].area for v in status["version_id"]]
     ).sort_values("_area", ascending=False)
@@ -199,13 +218,14 @@ def zone_layer(
                 "properties": {
                     "zone_id": row["zone_id"],
                     "status": row["status"],
-                    "nested": row["zone_id"] != "syria-nationwide",
+                    "nested": row["zone_id"] != NATIONWIDE,
                     "focus": row["zone_id"] == focus,
                     "popup": popup,
                     "tooltip": tooltip,
                 },
             }
         )
+        labels.append(_zone_label(row, version, lang))
     group = folium.FeatureGroup(name=name, overlay=True, control=True)
     if not features:
         return group
@@ -218,20 +238,170 @@ def zone_layer(
         tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True),
         zoom_on_click=False,
     ).add_to(group)
+    # smallest zones first: they get the first pick of places beside themselves
+    ZoneLabels(labels[::-1]).add_to(group)
     return group
 
 
 def _zone_style(feature: dict) -> dict:
     props = feature["properties"]
     color = STATUS_COLORS[props["status"]]
+    hatched = " dz-hatched" if props["status"] in HATCHED_STATUSES else ""
     return {
         "color": "#111827" if props["focus"] else color,
         "weight": 3 if props["focus"] else (2 if props["nested"] else 1.5),
         "fillColor": color,
         "fillOpacity": 0.45 if props["nested"] else 0.08,
         "dashArray": None if props["nested"] else "6 4",
-        "className": f"dz-zone dz-zone-{props['zone_id']} dz-status-{props['status']}",
+        "className": f"dz-zone dz-zone-{props['zone_id']} dz-status-{props['status']}{hatched}",
     }
+
+
+def _zone_label(row: pd.Series, version: pd.Series, lang: str) -> list:
+    """One zone's label: anchor, bounding box, escaped text, and how to draw it."""
+    from shapely.ops import polylabel
+
+    geometry = version["geometry"]
+    parts = list(getattr(geometry, "geoms", [geometry]))
+    largest = max(parts, key=lambda p: p.area)
+    # the pole of inaccessibility: a point well inside even a concave or holed outline
+    anchor = polylabel(largest, tolerance=0.002)
+    x0, y0, x1, y1 = geometry.bounds
+    name = str(version["name"] or "")
+    arabic = str(version.get("name_ar") or "")
+    rtl = lang == "ar" and bool(arabic.strip())
+    text = arabic if rtl else name
+    return [
+        round(anchor.y, 5),
+        round(anchor.x, 5),
+        [round(y0, 5), round(x0, 5), round(y1, 5), round(x1, 5)],
+        esc(text or row["zone_id"]),
+        esc(row["zone_id"]),
+        STATUS_COLORS[row["status"]],
+        int(rtl),
+        int(row["zone_id"] != NATIONWIDE),
+    ]
+
+
+class ZoneLabels(MacroElement):
+    """Permanent labels naming the zones, placed again at every zoom.
+
+    A label goes inside its zone (at the pole of inaccessibility) when it fits there,
+    otherwise beside the zone's bounding box (right, left, above, below: the first place
+    that collides with no label placed before it, nor with the country names). Labels are
+    in their own pane, above the zones and under the incident markers and popups, and take
+    no mouse events, so they never stand between a reader and a zone or a marker. Each is a
+    ``span.dz-zone-label`` with ``data-zone`` and the class ``dz-label-inside`` or
+    ``dz-label-beside``. After placing them it fires ``dz:zonelabels`` on the map, so
+    that the towns' names (:class:`TownsLayer`) can step aside.
+
+    ``labels``: lists of latitude, longitude, bounding box (south, west, north, east),
+    escaped text, escaped zone id, status colour, right-to-left flag and nested flag (0 for
+    the national extent, drawn quieter), in placing order.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function () {
+                var d = {{ this.data }};
+                var Labels = L.Layer.extend({
+                    onAdd: function (map) {
+                        if (!map.getPane("dz-zone-labels")) {
+                            var pane = map.createPane("dz-zone-labels");
+                            pane.style.zIndex = 590;
+                            pane.style.pointerEvents = "none";
+                        }
+                        this._layer = L.layerGroup(d.map(function (l) {
+                            var style = "display:inline-block;width:max-content;max-width:15em;" +
+                                "text-align:center;padding:1px 5px;border-radius:3px;" +
+                                "background:rgba(255,255,255,.82);border:1px solid " + l[5] +
+                                ";font:" + (l[7] ? "600 12px" : "italic 11px") +
+                                "/1.2 sans-serif;color:" + (l[7] ? "#111827" : "#4b5563") +
+                                ";white-space:normal;transform:translate(-50%,-50%)";
+                            var dir = l[6] ? ' dir="rtl" lang="ar"' : "";
+                            return L.marker([l[0], l[1]], {
+                                pane: "dz-zone-labels", interactive: false, keyboard: false,
+                                icon: L.divIcon({
+                                    className: "dz-zone-label-icon", iconSize: null,
+                                    html: '<span class="dz-zone-label" data-zone="' + l[4] +
+                                        '"' + dir + ' style="' + style + '">' + l[3] + "</span>"
+                                })
+                            });
+                        })).addTo(map);
+                        map.on("zoomend resize", this._place, this);
+                        map.whenReady(this._place, this);
+                    },
+                    onRemove: function (map) {
+                        map.off("zoomend resize", this._place, this);
+                        map.removeLayer(this._layer);
+                    },
+                    _place: function () {
+                        var map = this._map;
+                        if (!map) { return; }
+                        var box = map.getContainer().getBoundingClientRect(), taken = [];
+                        map.getContainer().querySelectorAll(".dz-country-label span")
+                            .forEach(function (el) {
+                                var r = el.getBoundingClientRect();
+                                if (r.width) {
+                                    taken.push([r.left - box.left, r.top - box.top,
+                                                r.right - box.left, r.bottom - box.top]);
+                                }
+                            });
+                        function free(r) {
+                            return taken.every(function (t) {
+                                return r[2] <= t[0] || r[0] >= t[2] || r[3] <= t[1] || r[1] >= t[3];
+                            });
+                        }
+                        var marks = this._layer.getLayers();
+                        d.forEach(function (l, i) {
+                            var el = marks[i].getElement();
+                            var span = el && el.firstChild;
+                            if (!span) { return; }
+                            var w = span.offsetWidth, h = span.offsetHeight;
+                            var a = map.latLngToContainerPoint([l[0], l[1]]);
+                            var sw = map.latLngToContainerPoint([l[2][0], l[2][1]]);
+                            var ne = map.latLngToContainerPoint([l[2][2], l[2][3]]);
+                            var zw = ne.x - sw.x, zh = sw.y - ne.y, spots = [];
+                            if (w <= zw * 0.8 && h <= zh * 0.6) {
+                                [0, 1.4, -1.4, 2.8, -2.8].forEach(function (k) {
+                                    spots.push(["inside", 0, k * h]);
+                                });
+                            }
+                            spots.push(["beside", ne.x - a.x + 6 + w / 2, 0]);
+                            spots.push(["beside", sw.x - a.x - 6 - w / 2, 0]);
+                            spots.push(["beside", 0, ne.y - a.y - 4 - h / 2]);
+                            spots.push(["beside", 0, sw.y - a.y + 4 + h / 2]);
+                            var pick = spots[0], rect = null;
+                            for (var k = 0; k < spots.length; k++) {
+                                var x = a.x + spots[k][1], y = a.y + spots[k][2];
+                                var r = [x - w / 2, y - h / 2, x + w / 2, y + h / 2];
+                                if (free(r)) { pick = spots[k]; rect = r; break; }
+                            }
+                            if (!rect) {
+                                var px = a.x + pick[1], py = a.y + pick[2];
+                                rect = [px - w / 2, py - h / 2, px + w / 2, py + h / 2];
+                            }
+                            taken.push(rect);
+                            span.style.transform = "translate(calc(-50% + " + pick[1] +
+                                "px), calc(-50% + " + pick[2] + "px))";
+                            span.classList.toggle("dz-label-inside", pick[0] === "inside");
+                            span.classList.toggle("dz-label-beside", pick[0] === "beside");
+                        });
+                        // the towns' names step aside from the zones' names
+                        map.fire("dz:zonelabels");
+                    }
+                });
+                new Labels().addTo({{ this._parent.get_name() }});
+            })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, labels: list[list]) -> None:
+        super().__init__()
+        self._name = "ZoneLabels"
+        self.data = script_json(labels)
 
 
 def incident_layers(incidents: pd.DataFrame) -> list[folium.FeatureGroup]:
@@ -250,39 +420,125 @@ def incident_layers(incidents: pd.DataFrame) -> list[folium.FeatureGroup]:
     return groups
 
 
-def _detailed_markers(part: pd.DataFrame) -> folium.GeoJson:
+class DetailedIncidents(MacroElement):
+    """Incidents as circle markers with popups; markers at one point are spread in a ring.
+
+    Many records share a town's point (the OCHA point of the town a report names). Drawn
+    there, they would hide each other; instead every group of markers at one point is laid
+    out on a small ring around it, a fixed number of pixels wide at every zoom, each with a
+    thin leg to a dot at the true point, so that each incident is its own clickable marker.
+    Markers are ``path.dz-incident`` (filled with their kind's colour), legs
+    ``path.dz-incident-leg`` and the dots ``path.dz-incident-hub``; none of the latter two
+    takes the mouse.
+
+    ``features``: lists of latitude, longitude, fill colour, popup HTML and tooltip HTML
+    (escaped).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function () {
+                var d = {{ this.data }}, groups = {}, rings = [];
+                var layer = L.featureGroup();
+                d.forEach(function (f) {
+                    var key = f[0] + "," + f[1];
+                    (groups[key] = groups[key] || {at: L.latLng(f[0], f[1]), markers: []})
+                        .markers.push(null);
+                });
+                // legs and hubs first, so that the markers are drawn over them
+                Object.keys(groups).sort().forEach(function (key) {
+                    var g = groups[key];
+                    if (g.markers.length < 2) { return; }
+                    g.legs = g.markers.map(function () {
+                        return L.polyline([g.at, g.at], {
+                            weight: 1, color: "#374151", opacity: 0.8, interactive: false,
+                            className: "dz-incident-leg", pane: "dz-incidents"
+                        }).addTo(layer);
+                    });
+                    L.circleMarker(g.at, {
+                        radius: 2, weight: 0, fill: true, fillColor: "#111827",
+                        fillOpacity: 0.9, interactive: false, className: "dz-incident-hub",
+                        pane: "dz-incidents"
+                    }).addTo(layer);
+                    g.markers = [];
+                    rings.push(g);
+                });
+                d.forEach(function (f) {
+                    var m = L.circleMarker([f[0], f[1]], {
+                        radius: 6, weight: 1, color: "#ffffff", fill: true, fillOpacity: 0.85,
+                        fillColor: f[2], className: "dz-incident", pane: "dz-incidents"
+                    });
+                    m.bindPopup(f[3], {maxWidth: 360});
+                    m.bindTooltip(f[4]);
+                    layer.addLayer(m);
+                    var g = groups[f[0] + "," + f[1]];
+                    if (g.legs) { g.markers.push(m); }
+                });
+                function spread() {
+                    var map = layer._map;
+                    if (!map) { return; }
+                    rings.forEach(function (g) {
+                        var n = g.markers.length, c = map.latLngToLayerPoint(g.at);
+                        var r = Math.max(11, n * 14 / (2 * Math.PI));
+                        g.markers.forEach(function (m, i) {
+                            var angle = -Math.PI / 2 + 2 * Math.PI * i / n;
+                            var p = c.add([r * Math.cos(angle), r * Math.sin(angle)]);
+                            m.setLatLng(map.layerPointToLatLng(p));
+                            g.legs[i].setLatLngs([g.at, m.getLatLng()]);
+                        });
+                    });
+                }
+                // the markers get a pane above the zones' names (which sit above the zones)
+                var Incidents = L.Layer.extend({
+                    onAdd: function (map) {
+                        if (!map.getPane("dz-incidents")) {
+                            map.createPane("dz-incidents").style.zIndex = 610;
+                        }
+                        layer.addTo(map);
+                        map.on("zoomend", spread);
+                        map.whenReady(spread);
+                    },
+                    onRemove: function (map) {
+                        map.off("zoomend", spread);
+                        map.removeLayer(layer);
+                    }
+                });
+                new Incidents().addTo({{ this._parent.get_name() }});
+            })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, features: list[list]) -> None:
+        super().__init__()
+        self._name = "DetailedIncidents"
+        self.data = script_json(features)
+
+
+def _detailed_markers(part: pd.DataFrame) -> DetailedIncidents:
+    """A few incidents: a marker each, with its popup and a tooltip naming the place."""
     popups = _incident_popups(part)
     features = [
-        {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]},
-            "properties": {
-                "kind": str(kind),
-                "popup": popup,
-                "tooltip": f"{_local_day(occurred, precision)}: {esc(kind)}",
-            },
-        }
-        for lon, lat, kind, occurred, precision, popup in zip(
-            part["lon"],
+        [
+            round(float(lat), 5),
+            round(float(lon), 5),
+            kind_color(str(kind)),
+            popup,
+            f"{esc(place)}: {_local_day(occurred, precision)}, {esc(kind)}",
+        ]
+        for lat, lon, kind, place, occurred, precision, popup in zip(
             part["lat"],
+            part["lon"],
             part["kind"],
+            part["place"],
             part["occurred"],
             part["date_precision"],
             popups,
             strict=True,
         )
     ]
-    return folium.GeoJson(
-        {"type": "FeatureCollection", "features": features},
-        marker=folium.CircleMarker(radius=6, weight=1, fill=True, fill_opacity=0.85),
-        style_function=lambda f: {
-            "color": "#ffffff",
-            "fillColor": kind_color(f["properties"]["kind"]),
-            "className": "dz-incident",
-        },
-        popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=360),
-        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
-    )
+    return DetailedIncidents(features)
 
 
 class CompactIncidentCluster(folium.elements.JSCSSMixin, MacroElement):
@@ -363,9 +619,14 @@ def dynamic_layers(
     incidents: pd.DataFrame,
     *,
     focus: str | None = None,
+    lang: str = "en",
 ) -> list[folium.FeatureGroup]:
-    """The layers that change with the instant: zones, then incidents per data set."""
-    return [zone_layer(timeline, status, incidents, focus=focus), *incident_layers(incidents)]
+    """The layers that change with the instant: zones (with their labels), then incidents.
+
+    ``lang`` (``"en"`` or ``"ar"``) chooses the names on the zone labels.
+    """
+    zones = zone_layer(timeline, status, incidents, focus=focus, lang=lang)
+    return [zones, *incident_layers(incidents)]
 
 
 # --- the base map ----------------------------------------------------------------------------
@@ -378,6 +639,8 @@ def base_map(
     reference: Sequence[ReferenceLayer] = (),
     kinds: Iterable[str] | None = None,
     height: str = "100%",
+    places: pd.DataFrame | None = None,
+    lang: str = "en",
 ) -> folium.Map:
     """The part of the map that does not change with the instant.
 
@@ -394,9 +657,18 @@ def base_map(
         Layers drawn as thin outlines under the zones.
     kinds
         Incident kinds for the legend; None for a map without legend.
+    height
+        The map's CSS height.
+    places
+        A gazetteer (:func:`geo.places.load_places`): its towns become the "Towns" overlay,
+        dots with names. None for no towns.
+    lang
+        ``"en"`` or ``"ar"``: the language of the towns' names.
     """
     if basemap not in BASEMAPS:
         raise ValueError(f"unknown base map {basemap!r}; use one of {', '.join(BASEMAPS)}")
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
     x0, y0, x1, y1 = bounds
     m = folium.Map(
         location=[(y0 + y1) / 2, (x0 + x1) / 2],
@@ -416,12 +688,15 @@ def base_map(
     else:
         _Background().add_to(m)
         _CountryContext().add_to(m)
+    _MapFurniture().add_to(m)
     for layer in reference:
         _reference_layer(layer).add_to(m)
+    if places is not None and len(places):
+        TownsLayer(places, lang=lang).add_to(m)
     folium.plugins.Fullscreen(position="topleft").add_to(m)
     if kinds is not None:
         legend(kinds).add_to(m)
-        m.get_root().header.add_child(folium.Element(f"<style>{MAP_CSS}</style>"))
+    m.get_root().header.add_child(folium.Element(f"<style>{MAP_CSS}</style>"))
     m.fit_bounds([[y0, x0], [y1, x1]])
     return localize(m)
 
@@ -642,10 +917,17 @@ def _reference_layer(layer: ReferenceLayer) -> folium.GeoJson:
 
 
 def legend(kinds: Iterable[str]) -> MacroElement:
-    """A Leaflet control naming the status colours and the incident kinds shown."""
+    """A Leaflet control naming the status colours and the incident kinds shown.
+
+    It collapses to a small "Legend" button (click to toggle; it starts collapsed on a map
+    narrower than 700 px). It never covers a popup: when a popup opens the legend collapses
+    (and opens again when the popup closes), and Leaflet pans every popup clear of the
+    folded legend's corner; opening the legend by hand closes the popup.
+    """
     status_rows = "".join(
-        f'<div><span class="dz-swatch" style="background:{STATUS_COLORS[s]}"></span>'
-        f"{esc(STATUS_LABELS[s])}</div>"
+        f'<div class="dz-legend-row" data-status="{esc(s)}">'
+        f'<span class="dz-swatch{" dz-swatch-hatched" if s in HATCHED_STATUSES else ""}" '
+        f'style="background-color:{STATUS_COLORS[s]}"></span>{esc(STATUS_LABELS[s])}</div>'
         for s in STATUS_COLORS
     )
     kind_rows = "".join(
@@ -653,6 +935,7 @@ def legend(kinds: Iterable[str]) -> MacroElement:
         for k in sorted(set(kinds))
     )
     body = (
+        '<button type="button" class="dz-legend-toggle" aria-expanded="true">Legend</button>'
         f'<div class="dz-legend"><b>Zone status</b>{status_rows}'
         + (f"<b>Incidents</b>{kind_rows}" if kind_rows else "")
         + "</div>"
@@ -662,15 +945,55 @@ def legend(kinds: Iterable[str]) -> MacroElement:
         """
         {% macro script(this, kwargs) %}
             (function () {
+                var map = {{ this._parent.get_name() }};
                 var legend = L.control({position: "bottomright"});
                 legend.onAdd = function () {
                     var div = L.DomUtil.create("div", "dz-legend-box");
                     div.innerHTML = """
         + script_json(body)
         + """;
+                    L.DomEvent.disableClickPropagation(div);
+                    L.DomEvent.disableScrollPropagation(div);
+                    var button = div.querySelector(".dz-legend-toggle"), auto = false;
+                    function show(open) {
+                        div.classList.toggle("dz-collapsed", !open);
+                        button.setAttribute("aria-expanded", open ? "true" : "false");
+                        button.textContent = open ? "Legend \\u25be" : "Legend \\u25b8";
+                    }
+                    function isOpen() { return !div.classList.contains("dz-collapsed"); }
+                    button.addEventListener("click", function () {
+                        var open = !isOpen();
+                        auto = false;
+                        if (open) { map.closePopup(); }
+                        show(open);
+                    });
+                    map.on("popupopen", function () {
+                        if (isOpen()) { show(false); auto = true; }
+                    });
+                    map.on("popupclose", function () {
+                        if (auto) { auto = false; show(true); }
+                    });
+                    // Leaflet pans a new popup into the map less this padding at the bottom
+                    // and right: the folded legend's corner, so no popup reaches under it.
+                    // Measured when Leaflet reads it, as the popup opens.
+                    Object.defineProperty(L.Popup.prototype.options, "autoPanPaddingBottomRight", {
+                        configurable: true,
+                        get: function () {
+                            if (!div.isConnected) { return undefined; }
+                            var open = isOpen();
+                            show(false);
+                            var box = div.getBoundingClientRect();
+                            var frame = map.getContainer().getBoundingClientRect();
+                            show(open);
+                            if (!box.width) { return undefined; }
+                            return L.point(Math.ceil(frame.right - box.left + 8),
+                                           Math.ceil(frame.bottom - box.top + 8));
+                        }
+                    });
+                    show(map.getSize().x >= 700);
                     return div;
                 };
-                legend.addTo({{ this._parent.get_name() }});
+                legend.addTo(map);
             })();
         {% endmacro %}
         """
@@ -678,15 +1001,175 @@ def legend(kinds: Iterable[str]) -> MacroElement:
     return element
 
 
-#: Styles for popups and the legend, added to the page once.
-MAP_CSS = """
-.dz-legend-box{background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;
-font:12px/1.35 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)}
-.dz-swatch{display:inline-block;width:14px;height:10px;margin-right:6px;opacity:.8}
+def _hatch_css() -> str:
+    """CSS that fills the hatched statuses' zones with their stripe pattern."""
+    rules = []
+    for status in sorted(HATCHED_STATUSES):
+        color = STATUS_COLORS[status]
+        rules.append(
+            f".leaflet-container path.dz-hatched.dz-status-{status}"
+            f"{{fill:url(#dz-hatch-{status})}}"
+            f".dz-swatch-hatched{{background-image:repeating-linear-gradient(135deg,"
+            f"{color} 0 3px,{HATCH_COLOR} 3px 4.5px)}}"
+        )
+    return "".join(rules)
+
+
+#: Styles for popups, labels and the legend, added to the page once.
+MAP_CSS = (
+    """
+.dz-legend-box{background:rgba(255,255,255,.92);padding:4px 8px;border-radius:4px;
+font:12px/1.35 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:300px}
+.dz-legend-toggle{font:600 12px/1.2 sans-serif;border:0;background:none;padding:2px 0;
+cursor:pointer;color:#111827}
+.dz-legend-box.dz-collapsed .dz-legend{display:none}
+.dz-swatch{display:inline-block;width:14px;height:10px;margin-right:6px;opacity:.8;
+vertical-align:middle}
 .dz-dot{display:inline-block;width:9px;height:9px;border-radius:50%;margin-right:6px}
 .dz-popup h4{margin:0 0 2px 0}.dz-popup ul{padding-left:16px;margin:2px 0 6px 0}
 .dz-ar{font-size:14px;margin-bottom:4px}.dz-status{color:#fff;padding:1px 6px;border-radius:3px}
+.dz-zone-label-icon,.dz-town-label-icon{background:none;border:0}
 """
+    + _hatch_css()
+    + "\n"
+)
+
+
+class _MapFurniture(MacroElement):
+    """What every map's own drawing needs: the stripe patterns of the hatched statuses.
+
+    The patterns live in a hidden SVG of the map's container; :data:`MAP_CSS` points the
+    hatched zones' fill at them, so a zone path keeps its status colour as its ``fill``
+    attribute and shows stripes over it. The same for every map: the script never changes.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function () {
+                var map = {{ this._parent.get_name() }};
+                var ns = "http://www.w3.org/2000/svg";
+                var svg = document.createElementNS(ns, "svg");
+                svg.setAttribute("width", "0");
+                svg.setAttribute("height", "0");
+                svg.setAttribute("aria-hidden", "true");
+                svg.style.position = "absolute";
+                svg.innerHTML = {{ this.defs }};
+                map.getContainer().appendChild(svg);
+            })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MapFurniture"
+        patterns = "".join(
+            f'<pattern id="dz-hatch-{status}" patternUnits="userSpaceOnUse" width="8" '
+            f'height="8" patternTransform="rotate(45)"><rect width="8" height="8" '
+            f'fill="{STATUS_COLORS[status]}"/><rect width="3" height="8" '
+            f'fill="{HATCH_COLOR}" fill-opacity="0.8"/></pattern>'
+            for status in sorted(HATCHED_STATUSES)
+        )
+        self.defs = script_json(f"<defs>{patterns}</defs>")
+
+
+class TownsLayer(folium.map.Layer):
+    """The towns of a gazetteer (:mod:`geo.places`): a dot and a name each.
+
+    An overlay in the layer control ("Towns"). Dots and names take no mouse events. Names
+    are in English or Arabic; at every zoom, a name that would overlap one shown before it
+    (in the gazetteer's order) or a zone's name is hidden, so the layer stays legible at
+    national zoom and names every town when zoomed in. Dots are ``path.dz-town``, names
+    ``span.dz-town-label`` with ``data-pcode``.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = (function () {
+                var d = {{ this.data }};
+                var Towns = L.Layer.extend({
+                    onAdd: function (map) {
+                        [["dz-towns", 450], ["dz-town-labels", 455]].forEach(function (p) {
+                            if (!map.getPane(p[0])) {
+                                var pane = map.createPane(p[0]);
+                                pane.style.zIndex = p[1];
+                                pane.style.pointerEvents = "none";
+                            }
+                        });
+                        var layer = this._layer = L.layerGroup();
+                        this._names = d.map(function (t) {
+                            L.circleMarker([t[0], t[1]], {
+                                pane: "dz-towns", radius: 2.5, weight: 1, color: "#1f2937",
+                                fill: true, fillColor: "#ffffff", fillOpacity: 1,
+                                interactive: false, className: "dz-town"
+                            }).addTo(layer);
+                            var dir = t[4] ? ' dir="rtl" lang="ar"' : "";
+                            return L.marker([t[0], t[1]], {
+                                pane: "dz-town-labels", interactive: false, keyboard: false,
+                                icon: L.divIcon({
+                                    className: "dz-town-label-icon", iconSize: null,
+                                    html: '<span class="dz-town-label" data-pcode="' + t[3] +
+                                        '"' + dir + ' style="display:inline-block;' +
+                                        "white-space:nowrap;font:11px/1.1 sans-serif;" +
+                                        "color:#1f2937;text-shadow:0 0 2px #fff,0 0 3px #fff;" +
+                                        'transform:translate(5px,-50%)">' + t[2] + "</span>"
+                                })
+                            }).addTo(layer);
+                        });
+                        layer.addTo(map);
+                        map.on("zoomend resize dz:zonelabels", this._declutter, this);
+                        map.whenReady(this._declutter, this);
+                    },
+                    onRemove: function (map) {
+                        map.off("zoomend resize dz:zonelabels", this._declutter, this);
+                        map.removeLayer(this._layer);
+                    },
+                    _declutter: function () {
+                        var shown = [];
+                        this._map.getContainer().querySelectorAll(".dz-zone-label")
+                            .forEach(function (el) {
+                                var r = el.getBoundingClientRect();
+                                if (r.width) { shown.push(r); }
+                            });
+                        this._names.forEach(function (m) {
+                            var el = m.getElement(), span = el && el.firstChild;
+                            if (!span) { return; }
+                            span.style.visibility = "";
+                            var r = span.getBoundingClientRect();
+                            var clash = shown.some(function (s) {
+                                return !(r.right + 2 <= s.left || r.left >= s.right + 2 ||
+                                         r.bottom <= s.top || r.top >= s.bottom);
+                            });
+                            if (clash) { span.style.visibility = "hidden"; } else { shown.push(r); }
+                        });
+                    }
+                });
+                return new Towns();
+            })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, places: pd.DataFrame, *, lang: str = "en") -> None:
+        super().__init__(name="Towns (OCHA places)", overlay=True, control=True, show=True)
+        self._name = "TownsLayer"
+        rows = []
+        for pcode, name_en, name_ar, lat, lon in zip(
+            places["pcode"],
+            places["name_en"],
+            places["name_ar"],
+            places["lat"],
+            places["lon"],
+            strict=True,
+        ):
+            rtl = lang == "ar" and bool(str(name_ar or "").strip())
+            text = name_ar if rtl else name_en
+            rows.append(
+                [round(float(lat), 5), round(float(lon), 5), esc(text), esc(pcode), int(rtl)]
+            )
+        self.data = script_json(rows)
 
 
 def snapshot_map(
@@ -698,11 +1181,19 @@ def snapshot_map(
     basemap: str = "none",
     reference: Sequence[ReferenceLayer] = (),
     focus: str | None = None,
+    places: pd.DataFrame | None = None,
+    lang: str = "en",
 ) -> folium.Map:
-    """A whole map at one instant: base, zones, incidents, legend and layer control."""
+    """A whole map at one instant: base, zones, incidents, legend and layer control.
+
+    ``places`` (a gazetteer, :func:`geo.places.load_places`) adds the Towns layer; ``lang``
+    chooses the language of the zone and town labels.
+    """
     kinds = incidents["kind"].astype(str) if len(incidents) else []
-    m = base_map(bounds, basemap=basemap, reference=reference, kinds=kinds)
-    for group in dynamic_layers(timeline, status, incidents, focus=focus):
+    m = base_map(
+        bounds, basemap=basemap, reference=reference, kinds=kinds, places=places, lang=lang
+    )
+    for group in dynamic_layers(timeline, status, incidents, focus=focus, lang=lang):
         group.add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     return localize(m)
@@ -720,7 +1211,9 @@ def zoom_for(
         return None, None
     x0, y0, x1, y1 = mine.total_bounds
     span = max(x1 - x0, y1 - y0, 0.01)
-    zoom = int(np.clip(np.floor(np.log2(360 / span)) - 1, 5, 14))
+    # at zoom z the world is 256 * 2**z pixels wide: choose the zoom at which the zone's
+    # outlines span about ZONE_SPAN_PX (room for its name inside it, and a margin around)
+    zoom = int(np.clip(np.floor(np.log2(360 / span * ZONE_SPAN_PX / 256)), 5, 14))
     return ((y0 + y1) / 2, (x0 + x1) / 2), zoom
 
 

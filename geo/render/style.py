@@ -55,3 +55,16 @@ OTHER_KIND_COLOR = "#52525b"
 def kind_color(kind: str) -> str:
     """The marker colour of an incident kind."""
     return KIND_COLORS.get(kind, OTHER_KIND_COLOR)
+
+
+def ink_on(color: str) -> str:
+    """Text colour that reads on a ``#rrggbb`` background: near-black or white.
+
+    By the background's relative luminance (WCAG): white text on the dark statuses, dark text
+    on the light ones (possibly violated, none).
+    """
+    channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    # the luminance at which black and white text have the same contrast ratio
+    return "#111827" if luminance > 0.179 else "#ffffff"

@@ -1,0 +1,270 @@
+"""The map read from a reader's side, in Debian's Chromium against a real ``dezmap serve``.
+
+Names on the map (zone labels at national and zone zoom, the towns layer), the honest status
+(Daraa al-Balad possibly violated at noon on 14 Aug 2021), legible detail (co-located
+incidents as separate markers, a legend that collapses and never covers a popup). One server
+for the module, on the bundled data; expected values are computed in-process with ``geo``.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import pytest
+
+from geo.datasets import load_timeline
+from geo.places import load_places
+from geo.render import STATUS_COLORS
+from geo.timemodel import status_at
+from tests import browser
+from tests.conftest import DATA
+
+pytestmark = pytest.mark.browser
+
+if not browser.CHROMIUM.exists():
+    pytest.skip(
+        f"Chromium not found at {browser.CHROMIUM} (install Debian's chromium: make browser)",
+        allow_module_level=True,
+    )
+
+from playwright.sync_api import expect, sync_playwright  # noqa: E402 - after the skip
+
+ASTANA = "2017-07-23T12:00+03:00"
+TRUCE_NOON = "2021-08-14T12:00+03:00"
+TWO_AT_DARAA = "2021-08-16T12:00+03:00"  # Tareeq al-Sad (14th) and the Saraya crossing (15th)
+DARAA_POINT = (32.61044, 36.09379)
+
+
+def address(**params: str) -> str:
+    return "/?" + urllib.parse.urlencode(params, safe=":")
+
+
+@pytest.fixture(scope="module")
+def timeline():
+    return load_timeline(DATA)
+
+
+@pytest.fixture(scope="module")
+def server():
+    with browser.serve(DATA) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    with sync_playwright() as playwright:
+        launched = browser.launch_chromium(playwright)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(chromium, server):
+    context = chromium.new_context(viewport=browser.VIEWPORT)
+    context.set_default_timeout(30_000)
+    page, log = browser.new_page(context, server.base_url)
+    page.log = log
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def open_map(page, server, **params: str):
+    page.goto(server.base_url + address(**params))
+    browser.wait_for_map(page)
+    browser.wait_for_idle(page)
+    return browser.map_frame(page), browser.map_frame_object(page)
+
+
+_LABELS_JS = """
+() => Array.from(document.querySelectorAll("span.dz-zone-label")).map((el) => {
+    const r = el.getBoundingClientRect();
+    const pane = el.closest(".leaflet-pane");
+    return {
+        zone: el.dataset.zone, text: el.textContent, place: el.classList.contains(
+            "dz-label-inside") ? "inside" : (el.classList.contains("dz-label-beside") ?
+            "beside" : null),
+        w: r.width, h: r.height, x: r.left + r.width / 2, y: r.top + r.height / 2,
+        events: getComputedStyle(pane).pointerEvents,
+    };
+})
+"""
+
+
+def labels(frame) -> dict[str, dict]:
+    return {label["zone"]: label for label in frame.evaluate(_LABELS_JS)}
+
+
+def overlap(a: dict, b: dict) -> bool:
+    return (
+        a["left"] < b["right"]
+        and b["left"] < a["right"]
+        and (a["top"] < b["bottom"] and b["top"] < a["bottom"])
+    )
+
+
+def rect(locator) -> dict:
+    return locator.evaluate(
+        "(el) => { const r = el.getBoundingClientRect();"
+        " return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; }"
+    )
+
+
+# --- names on the map ---------------------------------------------------------------------------
+
+
+def test_zone_labels_name_every_zone_at_national_and_zone_zoom(page, server, timeline):
+    status = status_at(timeline, ASTANA)
+    names = dict(zip(status["zone_id"], status["name"], strict=True))
+    _, frame = open_map(page, server, at=ASTANA)
+    national = labels(frame)
+    assert set(national) == set(names)
+    for zone_id, label in national.items():
+        assert label["text"] == names[zone_id]
+        assert label["w"] > 20 and label["h"] > 8, zone_id  # drawn, not hidden
+        assert label["place"] in ("inside", "beside") and label["events"] == "none"
+    # Eastern Ghouta is a speck at national zoom: its name goes beside it
+    assert national["eastern-ghouta"]["place"] == "beside"
+
+    _, frame = open_map(page, server, at=ASTANA, zone="eastern-ghouta")
+    zoomed = labels(frame)
+    assert set(zoomed) == set(names)
+    assert zoomed["eastern-ghouta"]["place"] == "inside"
+    assert frame.evaluate("() => window.map.getZoom()") > 8
+
+
+def test_labels_are_placed_again_when_the_reader_zooms(page, server):
+    _, frame = open_map(page, server, at=ASTANA)
+    assert labels(frame)["eastern-ghouta"]["place"] == "beside"
+    frame.evaluate("() => window.map.setView([33.55, 36.40], 11, {animate: false})")
+    assert labels(frame)["eastern-ghouta"]["place"] == "inside"
+
+
+def test_towns_layer_draws_the_gazetteer_and_can_be_switched_off(page, server):
+    places = load_places(DATA)
+    map_frame, frame = open_map(page, server, at=ASTANA)
+    towns = map_frame.locator("path.dz-town")
+    expect(towns).to_have_count(len(places))
+    shown = frame.evaluate(
+        "() => Array.from(document.querySelectorAll('span.dz-town-label'))"
+        ".filter((el) => el.style.visibility !== 'hidden').map((el) => el.textContent)"
+    )
+    assert shown and set(shown) <= set(places["name_en"])
+    # zoomed in on Idlib city, its name is shown
+    frame.evaluate("() => window.map.setView([35.93, 36.63], 12, {animate: false})")
+    idleb = map_frame.locator('span.dz-town-label[data-pcode="C3871"]')
+    expect(idleb).to_have_text("Idleb")
+    assert idleb.evaluate("(el) => el.style.visibility") != "hidden"
+    # the layer control lists it, and unticking it removes the towns
+    control = map_frame.locator(".leaflet-control-layers")
+    control.hover()
+    row = control.locator("label", has_text="Towns (OCHA places)")
+    row.locator("input").uncheck()
+    expect(towns).to_have_count(0)
+    row.locator("input").check()
+    expect(towns).to_have_count(len(places))
+
+
+# --- the honest status ----------------------------------------------------------------------
+
+
+def test_daraa_al_balad_is_possibly_violated_at_noon_on_14_august_2021(page, server, timeline):
+    expected = status_at(timeline, TRUCE_NOON).set_index("zone_id")
+    assert expected.loc["daraa-al-balad", "status"] == "possibly-violated"
+    map_frame, _ = open_map(page, server, at=TRUCE_NOON, zone="daraa-al-balad")
+    zones = {z["zone"]: z for z in browser.zone_paths(page)}
+    daraa = zones["daraa-al-balad"]
+    assert daraa["status"] == "possibly-violated"
+    assert daraa["fill"].lower() == STATUS_COLORS["possibly-violated"]
+    # its legend entry, with the same colour
+    entry = map_frame.locator('.dz-legend-row[data-status="possibly-violated"]')
+    expect(entry).to_contain_text("Possibly violated")
+    swatch = entry.locator(".dz-swatch").evaluate("(el) => getComputedStyle(el).backgroundColor")
+    r, g, b = (int(STATUS_COLORS["possibly-violated"][i : i + 2], 16) for i in (1, 3, 5))
+    assert swatch == f"rgb({r}, {g}, {b})"
+    # the popup says so
+    popup = browser.open_zone_popup(page, "daraa-al-balad")
+    assert "possibly-violated" in popup.inner_text()
+    assert "Possibly violated" in popup.inner_text()
+
+
+def test_violated_zones_are_striped_as_well_as_coloured(page, server, timeline):
+    expected = status_at(timeline, TWO_AT_DARAA).set_index("zone_id")
+    assert expected.loc["daraa-al-balad", "status"] == "violated"
+    map_frame, _ = open_map(page, server, at=TWO_AT_DARAA)
+    path = map_frame.locator("path.dz-zone-daraa-al-balad")
+    assert path.get_attribute("fill").lower() == STATUS_COLORS["violated"]
+    assert path.evaluate("(el) => getComputedStyle(el).fill") == 'url("#dz-hatch-violated")'
+    assert map_frame.locator("pattern#dz-hatch-violated").count() == 1
+
+
+# --- legible detail ---------------------------------------------------------------------------
+
+
+def _markers(frame) -> list[dict]:
+    return frame.evaluate(
+        "() => Array.from(document.querySelectorAll('path.dz-incident')).map((el) => {"
+        " const r = el.getBoundingClientRect();"
+        " return {x: r.left + r.width / 2, y: r.top + r.height / 2, w: r.width}; })"
+    )
+
+
+@pytest.mark.parametrize("zone", ["daraa-al-balad", ""])
+def test_two_incidents_at_one_town_point_are_two_clickable_markers(page, server, zone):
+    params = {"at": TWO_AT_DARAA, "window": "7"}
+    if zone:
+        params["zone"] = zone
+    map_frame, frame = open_map(page, server, **params)
+    markers = map_frame.locator("path.dz-incident")
+    expect(markers).to_have_count(2)
+    a, b = _markers(frame)
+    assert ((a["x"] - b["x"]) ** 2 + (a["y"] - b["y"]) ** 2) ** 0.5 >= a["w"]  # apart
+    places = set()
+    for i in range(2):
+        browser.click_path(page, markers.nth(i))
+        content = map_frame.locator(".leaflet-popup-content .dz-popup .dz-place")
+        content.wait_for(state="visible")
+        places.add(content.inner_text())
+    assert places == {"Tareeq al-Sad, Daraa al-Balad", "al-Saraya crossing, Daraa al-Balad"}
+
+
+def test_legend_collapses_on_request_and_steps_aside_for_a_popup(page, server):
+    map_frame, frame = open_map(page, server, at=ASTANA, zone="eastern-ghouta")
+    box = map_frame.locator(".dz-legend-box")
+    toggle = box.locator(".dz-legend-toggle")
+    body = box.locator(".dz-legend")
+    expect(body).to_be_visible()
+    toggle.click()
+    expect(body).to_be_hidden()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle.click()
+    expect(body).to_be_visible()
+
+    # a popup opening right where the open legend stands: the legend folds, the popup moves
+    frame.evaluate(
+        """() => {
+            const size = window.map.getSize();
+            const at = window.map.containerPointToLatLng([size.x - 40, size.y - 30]);
+            L.popup({maxWidth: 300}).setLatLng(at)
+                .setContent('<div class="dz-test-popup" style="width:260px;height:140px">x</div>')
+                .openOn(window.map);
+        }"""
+    )
+    popup = map_frame.locator(".leaflet-popup")
+    expect(popup).to_be_visible()
+    expect(body).to_be_hidden()
+    assert not overlap(rect(popup), rect(box))
+    # opening the legend by hand closes the popup; closing a popup opens it again
+    toggle.click()
+    expect(popup).to_have_count(0)
+    expect(body).to_be_visible()
+    zone_popup = browser.open_zone_popup(page, "eastern-ghouta")
+    expect(body).to_be_hidden()
+    assert not overlap(rect(map_frame.locator(".leaflet-popup")), rect(box))
+    assert "Eastern Ghouta" in zone_popup.inner_text()
+    browser.close_popups(page)
+    expect(body).to_be_visible()
+    assert page.log.page_errors == []
