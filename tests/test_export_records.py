@@ -17,8 +17,11 @@ from geo.export.records import local_instants, local_iso
 from geo.timemodel import annotate_incidents
 from tests.conftest import DATA
 
-#: What a UTC instant looks like in text: an offset of zero, a Z suffix or the word UTC.
-UTC_LEFTOVER = re.compile(r"\+00:?00\b|\d{2}:\d{2}(:\d{2})?(\.\d+)?Z\b|\bUTC\b")
+#: What a UTC instant looks like in text: an offset of zero, a Z suffix, or a time followed by
+#: "UTC" ("UTC+3" in an agreement's terms is a time zone, not an instant).
+UTC_LEFTOVER = re.compile(
+    r"\+00:?00\b|\d{2}:\d{2}(:\d{2})?(\.\d+)?Z\b|\d{1,2}:\d{2}(:\d{2})?\s*UTC\b(?![+-])"
+)
 #: An instant in the one form dezmap prints: Damascus local time with its offset.
 LOCAL_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}\+0[23]:00$")
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -12,6 +12,7 @@ from geo.io import load_dataset
 from geo.metrics import COMPLIANCE_COLUMNS, agreement_metrics, zone_compliance, zone_daily
 from geo.timemodel import build_timeline, incident_agreements
 from tests.conftest import DATA, zone_feature
+from tests.test_export_records import UTC_LEFTOVER
 from tests.test_timemodel import BIG, SMALL, agreement_row, make_folder, violation_row
 
 
@@ -235,7 +236,6 @@ def test_zone_compliance_has_human_columns_and_both_figures(bundled):
     assert "Syrian government forces" in cairo["Incidents here by perpetrator"]
 
 
-UTC_LEFTOVER = re.compile(r"\+00:?00\b|\d{2}:\d{2}(:\d{2})?Z\b|\bUTC\b")
 
 
 def test_status_and_metrics_commands_print_damascus_time(capsys):

@@ -257,7 +257,7 @@ def time_controls(timeline: Timeline, view: View) -> None:
         format="YYYY-MM-DD",
         on_change=move_to_day,
         args=("w.date",),
-        help="Type a date (YYYY-MM-DD, Damascus calendar) and press Enter.",
+        help="Type a date (year, month, day: Damascus calendar); it applies on leaving the box.",
     )
     right.button(
         "Next ▶",
