@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -53,6 +54,53 @@ def test_warm_up_survives_a_broken_data_folder(data_copy):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().endswith("None")
+
+
+def test_main_starts_streamlit_without_waiting_for_the_warm_up(monkeypatch):
+    """The warm-up runs beside Streamlit: the server is started before it ends."""
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.web import cli
+
+    from ui import serve
+
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", PagesManager.uses_pages_directory)
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    serving, warmed = threading.Event(), threading.Event()
+    seen = {}
+
+    def warm_up():
+        # a warm-up that could only end once Streamlit serves
+        seen["streamlit was serving"] = serving.wait(10)
+        warmed.set()
+        return 0.0
+
+    def streamlit_main():
+        seen["routing fixed first"] = PagesManager.uses_pages_directory is False
+        seen["argv"] = list(sys.argv)
+        serving.set()
+        seen["warmed up meanwhile"] = warmed.wait(10)
+
+    monkeypatch.setattr(serve, "warm_up", warm_up)
+    monkeypatch.setattr(cli, "main", streamlit_main)
+    serve.main(["app.py", "--server.port", "8600"])
+    assert seen == {
+        "routing fixed first": True,
+        "argv": ["streamlit", "run", "app.py", "--server.port", "8600"],
+        "streamlit was serving": True,
+        "warmed up meanwhile": True,
+    }
+
+
+def test_a_failing_warm_up_is_reported_and_the_server_goes_on(monkeypatch, capsys):
+    from ui import serve
+
+    def broken():
+        raise RuntimeError("no such module")
+
+    monkeypatch.setattr(serve, "warm_up", broken)
+    serve.warm_up_beside().join(10)
+    err = capsys.readouterr().err
+    assert "warming up failed" in err and "RuntimeError: no such module" in err
 
 
 # --- who may edit: dezmap serve --edit / --host and the token ----------------------------------
@@ -195,3 +243,34 @@ def test_warm_up_with_edit_fills_the_editors_caches_and_declares_no_component(da
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split()[-2:] == ["True", "True"]
+
+
+# --- a visitor who arrives while the server warms up --------------------------------------------
+
+
+@pytest.mark.browser
+def test_first_visitor_during_the_warm_up_sees_the_map_from_one_load(tmp_path):
+    """Health answers before the warm-up ends; the first page waits for the same load."""
+    from tests import browser
+
+    if not browser.CHROMIUM.exists():
+        pytest.skip(f"Chromium not found at {browser.CHROMIUM} (make browser)")
+    from playwright.sync_api import sync_playwright
+
+    # 100,000 incidents: loading and joining them keeps the warm-up busy for seconds
+    data = browser.synthetic_folder(tmp_path / "data", 100_000)
+    with browser.serve(data) as server, sync_playwright() as playwright:
+        assert "dezmap: warmed up" not in server.log(), "the server warmed up before serving"
+        chromium = browser.launch_chromium(playwright)
+        try:
+            page, log = browser.new_page(chromium.new_context(), server.base_url)
+            page.goto(f"{server.base_url}/")
+            browser.wait_for_map(page, timeout=120_000)
+            browser.wait_for_idle(page, timeout=60_000)
+            assert page.locator('[data-testid="stException"]').count() == 0
+            assert log.page_errors == [] and log.unexpected_console_errors() == []
+        finally:
+            chromium.close()
+        server_log = server.log()
+    assert server_log.count("dezmap: loading and joining") == 1, server_log
+    assert "warming up failed" not in server_log

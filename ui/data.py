@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,8 @@ def data_fingerprint(folder: Path) -> tuple:
 # on every rerun. It is never modified after it is built.
 @st.cache_resource(show_spinner="Loading and joining the data...", max_entries=4)
 def _timeline(folder: str, fingerprint: tuple) -> Timeline:
+    # one line in the server's log per load: a second one for the same files would be a bug
+    print(f"dezmap: loading and joining {folder}", file=sys.stderr, flush=True)
     return load_timeline(folder)
 
 

@@ -1,9 +1,12 @@
-"""Start the app warm: ``python -m ui.serve APP [streamlit options]`` (run by ``dezmap serve``).
+"""Start the app: ``python -m ui.serve APP [streamlit options]`` (run by ``dezmap serve``).
 
-Before Streamlit serves anything, this imports what the pages need and loads and joins the
-data folder into the same caches the pages use, so that the first visitor gets the map as
-fast as later ones instead of waiting for imports and the join. Then it hands over to
-Streamlit's own command line, in this process.
+Streamlit starts serving at once; the pages' modules are imported and the data folder is
+loaded and joined into the pages' caches in a thread beside it (:func:`warm_up_beside`), in
+the order the Map page needs them, then what the other pages need. ``/_stcore/health``
+answers as soon as the server listens, while the browser loads Streamlit's frontend the
+warm-up goes on, and a visitor who arrives before it ends waits for the same cached load (a
+Streamlit cache computes a value once, the other callers wait for it), never for a second
+one and never on an error.
 
 It also says who may edit: :func:`edit_access` reads what ``dezmap serve`` put in the
 environment (``--edit``, ``--host``), and :func:`token_matches` compares a typed token with
@@ -16,7 +19,9 @@ from __future__ import annotations
 import hmac
 import os
 import sys
+import threading
 import time
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -64,13 +69,18 @@ def token_matches(given: str, environ: Mapping[str, str] | None = None) -> bool:
 def warm_up() -> float:
     """Import the pages' modules and fill the data caches; return the seconds it took.
 
-    A data folder with errors is not an error here: the pages show the problems.
+    First what the Map page (the first a visitor sees) needs, in the order it imports it, so
+    that a visitor's first run importing the same modules meanwhile only waits on them (two
+    threads importing in the same order cannot deadlock); then the Zone page's charts and,
+    with ``--edit``, the editor's caches. A data folder with errors is not an error here:
+    the pages show the problems.
     """
     started = time.perf_counter()
     import logging
 
-    # not streamlit_folium: a component declared before the server exists is never served
-    import altair  # noqa: F401 - imported for its cost, once
+    # the Map page's imports, in its order; not streamlit_folium: a component declared
+    # before the server exists is never served
+    import folium  # noqa: F401 - imported for its cost, once
 
     from geo.render import base_map
     from ui import data
@@ -88,6 +98,9 @@ def warm_up() -> float:
         data.reference_layers()
         # the first render compiles folium's templates
         base_map(tuple(timeline.zones.versions.total_bounds)).get_root().render()
+    # the other pages: the Zone page's charts
+    import altair  # noqa: F401 - imported for its cost, once
+
     if edit_access().enabled:
         # the editor's zones frame, its checks' records and the country outlines (decoding
         # Natural Earth takes about a second); its map component is declared on first use only
@@ -95,6 +108,28 @@ def warm_up() -> float:
 
         edit.warm_up()
     return time.perf_counter() - started
+
+
+def _warm_up_and_report() -> None:
+    """Run :func:`warm_up` and say in the server's log how it went (never raise)."""
+    try:
+        seconds = warm_up()
+    except Exception:  # noqa: BLE001 - the server keeps serving; the pages show the problem
+        print("dezmap: warming up failed (the pages load on first use):", file=sys.stderr)
+        traceback.print_exc()
+        return
+    print(f"dezmap: warmed up (imports, data loaded and joined) in {seconds:.1f} s", flush=True)
+
+
+def warm_up_beside() -> threading.Thread:
+    """Start :func:`warm_up` in a daemon thread and return it.
+
+    Called before Streamlit starts: both go on together, the server needing little time to
+    listen and the warm-up filling the caches meanwhile and while the first browser loads.
+    """
+    thread = threading.Thread(target=_warm_up_and_report, name="dezmap-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def route_only_through_app() -> None:
@@ -112,10 +147,9 @@ def route_only_through_app() -> None:
 
 
 def main(argv: list[str]) -> None:
-    """Warm up, then run ``streamlit run`` with ``argv`` in this process."""
-    seconds = warm_up()
-    print(f"dezmap: data loaded and joined in {seconds:.1f} s", flush=True)
+    """Run ``streamlit run`` with ``argv`` in this process, warming up beside it."""
     route_only_through_app()
+    warm_up_beside()
     from streamlit.web import cli
 
     sys.argv = ["streamlit", "run", *argv]
