@@ -614,6 +614,16 @@ def describe_filters(view: View, timeline: Timeline, *, search_text: bool = Fals
     return "Showing: " + "; ".join(parts)
 
 
+def active_filters(view: View, timeline: Timeline) -> str | None:
+    """The filters that hide incidents or zones, in words (for a map's legend); None if none.
+
+    ``shelling only; zones: Idlib``: :func:`describe_filters` without its "Showing:".
+    """
+    if not is_filtered(view):
+        return None
+    return describe_filters(view, timeline).removeprefix("Showing: ")
+
+
 def _words(values: tuple[str, ...]) -> str:
     if len(values) == 1:
         return values[0]

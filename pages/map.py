@@ -7,7 +7,7 @@ from streamlit_folium import st_folium
 from geo import schema
 from geo.places import gazetteer
 from geo.render import base_map, dynamic_layers, md_escape, zoom_for
-from geo.view import select
+from geo.view import active_filters, select
 from ui import controls, data, state
 from ui.snapshot import record_extent, screen_extent, snapshot_control
 
@@ -35,7 +35,12 @@ if broken:
     st.warning(f"Towns layer left out: {md_escape(broken)}")
 bounds = tuple(timeline.zones.versions.total_bounds)
 base = base_map(
-    bounds, basemap=view.base, reference=reference, kinds=data.choices()[0], places=places
+    bounds,
+    basemap=view.base,
+    reference=reference,
+    kinds=data.choices()[0],
+    places=places,
+    filtered=active_filters(view, timeline),
 )
 center, zoom = zoom_for(timeline, view.zone)
 shown = st_folium(

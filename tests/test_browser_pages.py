@@ -223,6 +223,8 @@ def test_a_mistyped_kind_shows_a_warning_and_the_unfiltered_map(page, server):
     assert browser.map_signature(page) == plain
     expect(page.get_by_text("Showing: every incident in every zone")).to_be_visible()
     assert "kinds" not in query(page.url)
+    legend = browser.map_frame(page).locator(".dz-legend-box")
+    expect(legend).not_to_contain_text("Filtered")
 
     # a real filter is said above the map
     page.goto(f"{server.base_url}/?at={q('2021-08-16T12:00+03:00')}&kinds=airstrike")
@@ -230,6 +232,10 @@ def test_a_mistyped_kind_shows_a_warning_and_the_unfiltered_map(page, server):
     expect(page.get_by_text("Showing: airstrike only")).to_be_visible()
     filtered = browser.map_signature(page)
     assert filtered[1] < plain[1]
+    # the map itself says so, folded or open
+    legend = browser.map_frame(page).locator(".dz-legend-box")
+    expect(legend).to_contain_text("Filtered: airstrike only")
+    expect(legend.locator(".dz-legend-toggle")).to_contain_text("Legend (filtered)")
 
 
 # --- the Zone page speaks about the zone -----------------------------------------------------

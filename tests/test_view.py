@@ -15,6 +15,7 @@ from geo.timemodel import status_at, window_incidents
 from geo.view import (
     BASEMAP_NAMES,
     View,
+    active_filters,
     describe_filters,
     extent,
     is_filtered,
@@ -298,6 +299,11 @@ def test_describe_filters_says_what_is_shown(timeline):
         "Showing: shelling and airstrike only; perpetrators: Russian forces; search: 'duma'"
     )
     assert is_filtered(view) and not is_filtered(View(at=CAIRO, q="duma"))
+    assert active_filters(View(at=CAIRO, q="duma"), timeline) is None
+    assert (
+        active_filters(view, timeline)
+        == "shelling and airstrike only; perpetrators: Russian forces"
+    )
 
 
 def test_nearest_instant_when_the_zone_existed(timeline):

@@ -641,6 +641,7 @@ def base_map(
     height: str = "100%",
     places: pd.DataFrame | None = None,
     lang: str = "en",
+    filtered: str | None = None,
 ) -> folium.Map:
     """The part of the map that does not change with the instant.
 
@@ -664,6 +665,8 @@ def base_map(
         dots with names. None for no towns.
     lang
         ``"en"`` or ``"ar"``: the language of the towns' names.
+    filtered
+        The active filters in words, marked in the legend (:func:`legend`); None: unfiltered.
     """
     if basemap not in BASEMAPS:
         raise ValueError(f"unknown base map {basemap!r}; use one of {', '.join(BASEMAPS)}")
@@ -695,7 +698,7 @@ def base_map(
         TownsLayer(places, lang=lang).add_to(m)
     folium.plugins.Fullscreen(position="topleft").add_to(m)
     if kinds is not None:
-        legend(kinds).add_to(m)
+        legend(kinds, filtered=filtered).add_to(m)
     m.get_root().header.add_child(folium.Element(f"<style>{MAP_CSS}</style>"))
     m.fit_bounds([[y0, x0], [y1, x1]])
     return localize(m)
@@ -916,8 +919,12 @@ def _reference_layer(layer: ReferenceLayer) -> folium.GeoJson:
     )
 
 
-def legend(kinds: Iterable[str]) -> MacroElement:
+def legend(kinds: Iterable[str], filtered: str | None = None) -> MacroElement:
     """A Leaflet control naming the status colours and the incident kinds shown.
+
+    With ``filtered`` (the active filters in words), the folded button reads "Legend
+    (filtered)" and the open legend starts with a "Filtered: ..." line, so a map that hides
+    incidents never passes for the whole picture.
 
     It collapses to a small "Legend" button (click to toggle; it starts collapsed on a map
     narrower than 700 px). It never covers a popup: when a popup opens the legend collapses
@@ -934,9 +941,19 @@ def legend(kinds: Iterable[str]) -> MacroElement:
         f'<div><span class="dz-dot" style="background:{kind_color(k)}"></span>{esc(k)}</div>'
         for k in sorted(set(kinds))
     )
+    mark = (
+        '<div class="dz-legend-filtered" style="margin-bottom:4px;max-width:18em">'
+        f"<b>Filtered:</b> {esc(filtered)}</div>"
+        if filtered
+        else ""
+    )
     body = (
-        '<button type="button" class="dz-legend-toggle" aria-expanded="true">Legend</button>'
-        f'<div class="dz-legend"><b>Zone status</b>{status_rows}'
+        '<button type="button" class="dz-legend-toggle" aria-expanded="true" data-label="'
+        + ("Legend (filtered)" if filtered else "Legend")
+        + '">'
+        + ("Legend (filtered)" if filtered else "Legend")
+        + "</button>"
+        f'<div class="dz-legend">{mark}<b>Zone status</b>{status_rows}'
         + (f"<b>Incidents</b>{kind_rows}" if kind_rows else "")
         + "</div>"
     )
@@ -958,7 +975,8 @@ def legend(kinds: Iterable[str]) -> MacroElement:
                     function show(open) {
                         div.classList.toggle("dz-collapsed", !open);
                         button.setAttribute("aria-expanded", open ? "true" : "false");
-                        button.textContent = open ? "Legend \\u25be" : "Legend \\u25b8";
+                        button.textContent = button.getAttribute("data-label") +
+                            (open ? " \\u25be" : " \\u25b8");
                     }
                     function isOpen() { return !div.classList.contains("dz-collapsed"); }
                     button.addEventListener("click", function () {
