@@ -402,14 +402,18 @@ class Scene:
             frame = frame.loc[search(haystack, self.view.q, AGREEMENT_SEARCH).index]
         return frame
 
-    def incident_records(self, scope: str = "window") -> pd.DataFrame:
+    def incident_records(
+        self, scope: str = "window", *, places: pd.DataFrame | None = None
+    ) -> pd.DataFrame:
         """Incidents for tables: those of the window (``"window"``) or all (``"all"``).
 
         Each incident appears once, with ``zones`` (the zones it counts for here) and
         ``actor_families`` (the families its reported perpetrator names, a tuple of ids);
         with ``"all"`` they carry what the join found
         (:func:`geo.timemodel.annotate_incidents`). The view's search text (``q``) applies:
-        see :data:`INCIDENT_SEARCH`.
+        see :data:`INCIDENT_SEARCH`. With a gazetteer (``places``,
+        :func:`geo.places.load_places`), the search also finds an incident by the English
+        or Arabic name of the town at its position (``دوما`` finds the Douma reports).
         """
         if scope == "window":
             zones = self.incidents.groupby(["dataset", "violation_id"], sort=False)[
@@ -437,6 +441,7 @@ class Scene:
                 actor_families=incidents["actor_families"].map(
                     lambda f: " ".join(family_label(x) for x in f)
                 ),
+                place_names=town_names(incidents, places),
             )
             incidents = incidents.loc[search(haystack, self.view.q, INCIDENT_SEARCH).index]
         return incidents
@@ -468,7 +473,32 @@ INCIDENT_SEARCH = (
     "source",
     "dataset",
     "zone_names",
+    "place_names",
 )
+#: Decimals of latitude and longitude at which an incident lies at a gazetteer town (about
+#: 10 m): the bundled reports at ``town`` precision use the towns' OCHA points.
+_TOWN_DECIMALS = 4
+
+
+def town_names(incidents: pd.DataFrame, places: pd.DataFrame | None) -> list[str]:
+    """For each incident, the English and Arabic names of the gazetteer town at its point.
+
+    ``""`` where no town of ``places`` lies at the incident's position (or without a
+    gazetteer).
+    """
+    if places is None or places.empty or incidents.empty:
+        return [""] * len(incidents)
+    names: dict[tuple[float, float], str] = {}
+    town_lats = places["lat"].to_numpy(dtype=float).round(_TOWN_DECIMALS)
+    town_lons = places["lon"].to_numpy(dtype=float).round(_TOWN_DECIMALS)
+    for en, ar, lat, lon in zip(
+        places["name_en"], places["name_ar"], town_lats, town_lons, strict=True
+    ):
+        key = (float(lat), float(lon))
+        names[key] = " ".join(filter(None, [names.get(key, ""), str(en), str(ar)]))
+    lats = incidents["lat"].to_numpy(dtype=float).round(_TOWN_DECIMALS)
+    lons = incidents["lon"].to_numpy(dtype=float).round(_TOWN_DECIMALS)
+    return [names.get((float(a), float(b)), "") for a, b in zip(lats, lons, strict=True)]
 
 
 def zone_names(timeline: Timeline) -> dict[str, str]:

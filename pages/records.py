@@ -4,6 +4,7 @@ import streamlit as st
 
 from geo import schema
 from geo.export import for_display, records_csv, records_geojson
+from geo.places import gazetteer
 from geo.render import citations
 from geo.view import select
 from ui import controls, data, state
@@ -53,7 +54,8 @@ st.download_button(
     key="w.dl-agreements",
 )
 
-incidents = scene.incident_records("all" if scope == "all" else "window")
+places, _ = gazetteer(data.data_dir())  # a broken gazetteer only costs Arabic town names here
+incidents = scene.incident_records("all" if scope == "all" else "window", places=places)
 st.subheader(f"Incidents ({len(incidents)})")
 table = for_display(incidents.assign(link=incidents["source"].map(first_link)))
 first_columns = ["violation_id", "occurred", "date_precision", "place", "kind"]

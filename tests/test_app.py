@@ -338,3 +338,7 @@ def test_records_search_lives_in_the_address():
     assert app.query_params["q"] == "الغوطه"
     agreements = app.dataframe[0].value
     assert len(agreements) and agreements["zone_ids"].str.contains("eastern-ghouta").all()
+    # a town's Arabic name, from the gazetteer (data/places.csv)
+    app.text_input(key="w.search").input("دوما").run()
+    incidents = app.dataframe[1].value
+    assert len(incidents) and incidents["place"].str.contains("Duma").all()

@@ -329,3 +329,16 @@ def test_page_zone_without_focus_is_a_zone_that_exists_at_the_instant(timeline):
     assert nearest_instant(timeline, zone, first.at) is None
     # when only the national extent exists, the page shows it
     assert page_zone(timeline, View(at=pd.Timestamp("2016-03-01T10:00Z"))) == "syria-nationwide"
+
+
+def test_search_finds_incidents_by_the_arabic_name_of_their_town(timeline):
+    from geo.places import load_places
+
+    places = load_places(DATA)
+    view = View.parse("at=2018-03-01T12:00&window=30", timeline)
+    latin = select(timeline, with_changes(view, q="duma")).incident_records(places=places)
+    arabic = select(timeline, with_changes(view, q="دوما")).incident_records(places=places)
+    assert len(arabic) >= 2
+    # every report at Douma's point is found by its Arabic name; without the gazetteer, none
+    assert set(arabic["violation_id"]) <= set(latin["violation_id"])
+    assert select(timeline, with_changes(view, q="دوما")).incident_records().empty
