@@ -94,6 +94,16 @@ _LABELS_JS = """
 """
 
 
+_TOWN_NAMES_JS = """
+() => Array.from(document.querySelectorAll("span.dz-town-label"))
+    .filter((el) => el.style.visibility !== "hidden").map((el) => {
+        const r = el.getBoundingClientRect();
+        return {text: el.textContent, left: r.left, right: r.right, top: r.top,
+                bottom: r.bottom};
+    })
+"""
+
+
 def labels(frame) -> dict[str, dict]:
     return {label["zone"]: label for label in frame.evaluate(_LABELS_JS)}
 
@@ -148,11 +158,17 @@ def test_towns_layer_draws_the_gazetteer_and_can_be_switched_off(page, server):
     map_frame, frame = open_map(page, server, at=ASTANA)
     towns = map_frame.locator("path.dz-town")
     expect(towns).to_have_count(len(places))
-    shown = frame.evaluate(
-        "() => Array.from(document.querySelectorAll('span.dz-town-label'))"
-        ".filter((el) => el.style.visibility !== 'hidden').map((el) => el.textContent)"
+    shown = frame.evaluate(_TOWN_NAMES_JS)
+    assert shown and {t["text"] for t in shown} <= set(places["name_en"])
+    # the names shown overlap neither each other nor a zone's name
+    zone_names = frame.evaluate(
+        "() => Array.from(document.querySelectorAll('span.dz-zone-label')).map((el) => {"
+        " const r = el.getBoundingClientRect();"
+        " return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; })"
     )
-    assert shown and set(shown) <= set(places["name_en"])
+    for i, town in enumerate(shown):
+        assert not any(overlap(town, other) for other in shown[i + 1 :]), town["text"]
+        assert not any(overlap(town, zone) for zone in zone_names), town["text"]
     # zoomed in on Idlib city, its name is shown
     frame.evaluate("() => window.map.setView([35.93, 36.63], 12, {animate: false})")
     idleb = map_frame.locator('span.dz-town-label[data-pcode="C3871"]')

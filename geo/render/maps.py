@@ -335,19 +335,22 @@ class ZoneLabels(MacroElement):
                     onRemove: function (map) {
                         map.off("zoomend resize", this._place, this);
                         map.removeLayer(this._layer);
+                        map.__dzZoneLabels = [];
                     },
                     _place: function () {
                         var map = this._map;
                         if (!map) { return; }
-                        var box = map.getContainer().getBoundingClientRect(), taken = [];
-                        map.getContainer().querySelectorAll(".dz-country-label span")
-                            .forEach(function (el) {
-                                var r = el.getBoundingClientRect();
-                                if (r.width) {
-                                    taken.push([r.left - box.left, r.top - box.top,
-                                                r.right - box.left, r.bottom - box.top]);
-                                }
-                            });
+                        // rectangles in container pixels, computed from the labels' anchors
+                        // and sizes rather than read from the page: the map's stylesheet
+                        // may not be loaded yet when this first runs
+                        var taken = [], names = [];
+                        (map.__dzCountryLabels || []).forEach(function (m) {
+                            var el = m.getElement(), span = el && el.firstChild;
+                            if (!span || el.style.display === "none") { return; }
+                            var p = map.latLngToContainerPoint(m.getLatLng());
+                            var w = span.offsetWidth, h = span.offsetHeight;
+                            taken.push([p.x - w / 2, p.y - h / 2, p.x + w / 2, p.y + h / 2]);
+                        });
                         function free(r) {
                             return taken.every(function (t) {
                                 return r[2] <= t[0] || r[0] >= t[2] || r[3] <= t[1] || r[1] >= t[3];
@@ -383,12 +386,14 @@ class ZoneLabels(MacroElement):
                                 rect = [px - w / 2, py - h / 2, px + w / 2, py + h / 2];
                             }
                             taken.push(rect);
+                            names.push(rect);
                             span.style.transform = "translate(calc(-50% + " + pick[1] +
                                 "px), calc(-50% + " + pick[2] + "px))";
                             span.classList.toggle("dz-label-inside", pick[0] === "inside");
                             span.classList.toggle("dz-label-beside", pick[0] === "beside");
                         });
                         // the towns' names step aside from the zones' names
+                        map.__dzZoneLabels = names;
                         map.fire("dz:zonelabels");
                     }
                 });
@@ -810,6 +815,8 @@ class _CountryContext(MacroElement):
                         })
                     }).addTo(map);
                 });
+                // the zones' names keep clear of these (see ZoneLabels)
+                map.__dzCountryLabels = marks;
                 function declutter() {
                     var zoom = map.getZoom();
                     marks.forEach(function (m) {
@@ -1145,22 +1152,20 @@ class TownsLayer(folium.map.Layer):
                         map.removeLayer(this._layer);
                     },
                     _declutter: function () {
-                        var shown = [];
-                        this._map.getContainer().querySelectorAll(".dz-zone-label")
-                            .forEach(function (el) {
-                                var r = el.getBoundingClientRect();
-                                if (r.width) { shown.push(r); }
-                            });
+                        // computed rectangles (container pixels), as for the zones' names
+                        var map = this._map, shown = (map.__dzZoneLabels || []).slice();
                         this._names.forEach(function (m) {
                             var el = m.getElement(), span = el && el.firstChild;
                             if (!span) { return; }
-                            span.style.visibility = "";
-                            var r = span.getBoundingClientRect();
+                            var p = map.latLngToContainerPoint(m.getLatLng());
+                            var w = span.offsetWidth, h = span.offsetHeight;
+                            var r = [p.x + 5, p.y - h / 2, p.x + 5 + w, p.y + h / 2];
                             var clash = shown.some(function (s) {
-                                return !(r.right + 2 <= s.left || r.left >= s.right + 2 ||
-                                         r.bottom <= s.top || r.top >= s.bottom);
+                                return !(r[2] + 2 <= s[0] || r[0] >= s[2] + 2 ||
+                                         r[3] <= s[1] || r[1] >= s[3]);
                             });
-                            if (clash) { span.style.visibility = "hidden"; } else { shown.push(r); }
+                            span.style.visibility = clash ? "hidden" : "";
+                            if (!clash) { shown.push(r); }
                         });
                     }
                 });
