@@ -128,11 +128,14 @@ _BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 _UCDP_IS = re.compile(r"(?<![\w-])IS(?![\w-])")
 
 
+_TYPOGRAPHIC = str.maketrans({"\u2019": "'", "\u2018": "'", "\u2013": "-", "\u2011": "-"})
+
+
 def _plain(text: str) -> str:
     """Lower case, accents removed, typographic apostrophes and dashes made plain."""
     decomposed = unicodedata.normalize("NFKD", str(text))
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    stripped = stripped.translate(str.maketrans({"\u2019": "'", "\u2018": "'", "\u2013": "-"}))
+    stripped = stripped.translate(_TYPOGRAPHIC)
     return stripped.casefold()
 
 

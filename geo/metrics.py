@@ -35,6 +35,7 @@ that began that day and the zone's status at the end of the day.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -371,7 +372,7 @@ def _or(value: object, default: str) -> object:
     return default if value is None or (isinstance(value, float) and value != value) else value
 
 
-def _hours(low: object, high: object) -> str:
+def _hours(low: Any, high: Any) -> str:
     """Hours to a first violation as text: ``12``, ``0 to 24``, or ``no violation``."""
     if low is None or pd.isna(low):
         return "no violation"

@@ -43,7 +43,7 @@ def local_iso(instant: object, precision: str | None = None) -> str:
         return ""
     if isinstance(instant, dt.date) and not isinstance(instant, dt.datetime):
         return instant.isoformat()
-    local = pd.Timestamp(instant)
+    local = pd.Timestamp(instant)  # type: ignore[arg-type]  # an aware datetime or Timestamp
     if local.tzinfo is None:
         raise ValueError(f"{instant!r} has no UTC offset; dezmap's instants are aware")
     local = local.tz_convert(schema.DAMASCUS)
