@@ -91,6 +91,23 @@ def test_main_starts_streamlit_without_waiting_for_the_warm_up(monkeypatch):
     }
 
 
+def test_the_rest_of_the_warm_up_waits_for_a_page_run_in_progress():
+    from ui import serve
+
+    release = threading.Event()
+    page_run = threading.Thread(target=release.wait, args=(30,), name=serve._PAGE_RUN_THREAD)
+    page_run.start()
+    waiter = threading.Thread(target=serve._after_page_runs)
+    waiter.start()
+    try:
+        waiter.join(0.5)
+        assert waiter.is_alive(), "the warm-up went on while a page ran"
+    finally:
+        release.set()
+    waiter.join(10)
+    assert not waiter.is_alive()
+
+
 def test_a_failing_warm_up_is_reported_and_the_server_goes_on(monkeypatch, capsys):
     from ui import serve
 

@@ -71,8 +71,9 @@ def warm_up() -> float:
 
     First what the Map page (the first a visitor sees) needs, in the order it imports it, so
     that a visitor's first run importing the same modules meanwhile only waits on them (two
-    threads importing in the same order cannot deadlock); then the Zone page's charts and,
-    with ``--edit``, the editor's caches. A data folder with errors is not an error here:
+    threads importing in the same order cannot deadlock); then, once no page run is in
+    progress (a first visitor's page goes first), the Zone page's charts and, with
+    ``--edit``, the editor's caches. A data folder with errors is not an error here:
     the pages show the problems.
     """
     started = time.perf_counter()
@@ -98,7 +99,9 @@ def warm_up() -> float:
         data.reference_layers()
         # the first render compiles folium's templates
         base_map(tuple(timeline.zones.versions.total_bounds)).get_root().render()
-    # the other pages: the Zone page's charts
+    # the other pages: the Zone page's charts; not while a visitor's page runs, which would
+    # then share the interpreter with this import
+    _after_page_runs()
     import altair  # noqa: F401 - imported for its cost, once
 
     if edit_access().enabled:
@@ -108,6 +111,19 @@ def warm_up() -> float:
 
         edit.warm_up()
     return time.perf_counter() - started
+
+
+#: The name Streamlit gives the thread of each page run (one thread per run).
+_PAGE_RUN_THREAD = "ScriptRunner.scriptThread"
+
+
+def _after_page_runs(limit: float = 30.0) -> None:
+    """Return once no page run is in progress, or after ``limit`` seconds."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and any(
+        t.name == _PAGE_RUN_THREAD and t.is_alive() for t in threading.enumerate()
+    ):
+        time.sleep(0.05)
 
 
 def _warm_up_and_report() -> None:
