@@ -533,15 +533,32 @@ def plain_streamlit(chromium: Any, runs: int) -> dict[str, Any]:
 # --- the measurements ------------------------------------------------------------------------
 
 
-def _page_to_map(chromium: Any, server: browser.Server) -> tuple[float, float]:
-    """Open "/" in a fresh context; return (time of goto, time the first zone is visible)."""
+def _tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its descendants (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return total
+
+
+def _page_to_map(chromium: Any, server: browser.Server) -> tuple[float, float, float]:
+    """Open "/" in a fresh context; return (time of goto, time the first zone is visible,
+    CPU seconds the server's processes had used by then)."""
     context = chromium.new_context(viewport=browser.VIEWPORT)
     try:
         page, _ = browser.new_page(context, server.base_url)
         t_goto = time.perf_counter()
         page.goto(f"{server.base_url}/")
         browser.wait_for_map(page, timeout=STEP_TIMEOUT_S * 1000)
-        return t_goto, time.perf_counter()
+        return t_goto, time.perf_counter(), _tree_cpu_s(server.process.pid)
     finally:
         context.close()
 
@@ -555,10 +572,11 @@ def cold_start(chromium: Any, data: Path, runs: int) -> dict[str, Any]:
     results = []
     for run in range(runs):
         with browser.serve(data) as server:
-            t_goto, t_map = _page_to_map(chromium, server)
-            w_goto, w_map = _page_to_map(chromium, server)
+            t_goto, t_map, cpu = _page_to_map(chromium, server)
+            w_goto, w_map, _ = _page_to_map(chromium, server)
         row = {
             "total_s": t_map - server.started_at,
+            "server_cpu_to_map_s": cpu,
             "server_ready_s": server.ready_at - server.started_at,
             "page_to_map_s": t_map - t_goto,
             "warm_page_to_map_s": w_map - w_goto,
@@ -696,6 +714,7 @@ def table(result: dict[str, Any]) -> str:
             "cold_start",
         )
         add("  of which: page load to map", f"{cold['median_page_to_map_s']:.2f} s")
+        add("  CPU used by the server until then", f"{cold['median_server_cpu_to_map_s']:.2f} s")
         add(
             "page load to map, warm server (bundled)",
             f"{cold['median_warm_page_to_map_s']:.2f} s",
