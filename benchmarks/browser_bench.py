@@ -335,6 +335,12 @@ def interactions(
         try:
             session = Session(context, server)
             page = session.page
+
+            def measure(key: str, act: Any, done: Any, what: str) -> None:
+                before = len(session.frames)
+                out[f"{key}_ms"] = interaction(page, act, done, what)
+                out[f"{key}_ws_bytes"] = sum(session.frames[before:])
+
             at = local_instant(pd.Timestamp(STEP_START).date())
             session.open(
                 f"{server.base_url}/?at={at.isoformat(timespec='minutes')}".replace("+", "%2B")
@@ -360,8 +366,8 @@ def interactions(
                 return bool(strokes) and all(s == "#111827" for s in strokes)
 
             log(f"  focus zone -> {names[focus_zone]}")
-            out["focus_ms"] = interaction(
-                page, lambda: _choose(page, "Focus zone", names[focus_zone]), focused, "focus"
+            measure(
+                "focus", lambda: _choose(page, "Focus zone", names[focus_zone]), focused, "focus"
             )
 
             zone_name = names[page_zone(timeline, _url_view(page, timeline))]
@@ -378,7 +384,7 @@ def interactions(
                 return titles[:1] == [zone_name] and charts and outlines and compliance
 
             log("  page switch Map -> Zone")
-            out["map_to_zone_ms"] = interaction(page, lambda: _nav(page, "Zone"), zone_page, "Zone")
+            measure("map_to_zone", lambda: _nav(page, "Zone"), zone_page, "Zone")
 
             _nav(page, "Map")
             browser.wait_for_map(page)
@@ -397,8 +403,8 @@ def interactions(
                 view = _url_view(page, timeline)
                 return view.at == target["effective_from"] and map_right()
 
-            out["jump_ms"] = interaction(
-                page,
+            measure(
+                "jump",
                 lambda: _choose(page, "Jump to an agreement", target["title"][:40]),
                 jumped,
                 "jump",
@@ -421,9 +427,7 @@ def interactions(
                 )
 
             log("  Records, first load")
-            out["records_first_ms"] = interaction(
-                page, lambda: _nav(page, "Records"), records_right, "Records"
-            )
+            measure("records_first", lambda: _nav(page, "Records"), records_right, "Records")
             word = "Douma"
             search = page.locator('[data-testid="stTextInput"]').filter(has_text="Search")
 
@@ -435,7 +439,7 @@ def interactions(
                 search.locator("input").press("Enter")
 
             log(f"  records search {word!r}")
-            out["search_ms"] = interaction(page, type_and_enter, searched, "search")
+            measure("search", type_and_enter, searched, "search")
 
             checked = validate_dataset(str(data)).report
             want_metrics = [
@@ -451,9 +455,7 @@ def interactions(
                 )
 
             log("  Data health, first load")
-            out["health_first_ms"] = interaction(
-                page, lambda: _nav(page, "Data health"), health_right, "Data health"
-            )
+            measure("health_first", lambda: _nav(page, "Data health"), health_right, "Data health")
             errors = session.log.unexpected_console_errors() + session.log.page_errors
             out["browser_errors"] = [str(e) for e in errors]
             out["exceptions_shown"] = page.locator('[data-testid="stException"]').count()
@@ -762,7 +764,10 @@ def table(result: dict[str, Any]) -> str:
             ("search", "records search"),
             ("health_first", "Data health, first load"),
         ):
-            add(label, f"{inter[f'{key}_ms']:.0f} ms", f"<= {TARGETS[f'{key}_ms']:g} ms", key)
+            value = f"{inter[f'{key}_ms']:.0f} ms"
+            if f"{key}_ws_bytes" in inter:
+                value += f" ({inter[f'{key}_ws_bytes'] / 1e3:,.0f} kB)"
+            add(label, value, f"<= {TARGETS[f'{key}_ms']:g} ms", key)
         if inter.get("exceptions_shown"):
             add("  exceptions shown on the pages", str(inter["exceptions_shown"]))
     step = result.get("step_100k")
