@@ -66,12 +66,18 @@ def svg_scene(data: bytes, zone_ids) -> tuple[dict[str, str], int]:
     root = ET.fromstring(data)
     zones, markers = {}, 0
     wanted = {f"zone-{z}" for z in zone_ids}
+    patterns = {
+        p.get("id"): p.find(f"{SVG}rect").get("fill").lower() for p in root.iter(f"{SVG}pattern")
+    }
     for group in root.iter(f"{SVG}g"):
         gid = group.get("id", "")
         if gid in wanted:
             path = group.find(f"{SVG}path")
-            fill = re.search(r"fill:\s*(#[0-9a-fA-F]{6})", path.get("style", ""))
-            zones[gid.removeprefix("zone-")] = fill.group(1).lower()
+            fill = re.search(r"fill:\s*(#[0-9a-fA-F]{6}|url\(#([\w-]+)\))", path.get("style", ""))
+            if fill.group(2):  # a hatched fill: the pattern's background is the status colour
+                zones[gid.removeprefix("zone-")] = "hatched " + patterns[fill.group(2)]
+            else:
+                zones[gid.removeprefix("zone-")] = fill.group(1).lower()
         elif gid.startswith("incidents-"):
             markers += sum(1 for _ in group.iter(f"{SVG}use"))
     return zones, markers
@@ -89,7 +95,10 @@ def test_snapshot_shows_what_the_map_page_shows(query, timeline, monkeypatch):
     )
     assert {names[z] for z in zones} == set(statuses)
     for zone_id, fill in zones.items():
-        assert fill == STATUS_COLORS[statuses[names[zone_id]]], zone_id
+        status = statuses[names[zone_id]]
+        # violated zones carry a second cue besides their colour: a hatch
+        expected = STATUS_COLORS[status]
+        assert fill == (f"hatched {expected}" if status == "violated" else expected), zone_id
     assert markers == on_map
 
 
