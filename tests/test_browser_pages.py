@@ -355,6 +355,15 @@ def test_a_phone_screen_shows_the_map_above_the_fold(chromium, server):
         # at least 300 px of map on the first screen, the whole width
         assert box["y"] + 300 <= SMALL["height"], box
         assert box["x"] >= 0 and box["x"] + box["width"] <= SMALL["width"], box
+        # a zone's popup fits the phone's screen
+        frame = browser.map_frame(page)
+        frame.locator(f"path.dz-zone-{GHOUTA}").first.dispatch_event("click")
+        popup = frame.locator(".leaflet-popup-content-wrapper")
+        popup.wait_for(state="visible")
+        frame_box = page.locator(browser.MAP_FRAME).first.bounding_box()
+        inner = popup.bounding_box()  # in the page's coordinates
+        assert inner["x"] >= frame_box["x"] - 1, (inner, frame_box)
+        assert inner["x"] + inner["width"] <= frame_box["x"] + frame_box["width"] + 1
         # the controls are one tap away
         page.get_by_text("Time controls").click()
         expect(details).to_have_js_property("open", True)

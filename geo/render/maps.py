@@ -1052,6 +1052,7 @@ cursor:pointer;color:#111827}
 vertical-align:middle}
 .dz-dot{display:inline-block;width:9px;height:9px;border-radius:50%;margin-right:6px}
 .dz-popup h4{margin:0 0 2px 0}.dz-popup ul{padding-left:16px;margin:2px 0 6px 0}
+.leaflet-popup-content{max-width:calc(100vw - 72px);overflow-wrap:anywhere}
 .dz-ar{font-size:14px;margin-bottom:4px}.dz-status{color:#fff;padding:1px 6px;border-radius:3px}
 .dz-zone-label-icon,.dz-town-label-icon{background:none;border:0}
 """
