@@ -814,6 +814,8 @@ def table(result: dict[str, Any]) -> str:
         errors = (result.get(key) or {}).get("browser_errors")
         if errors:
             add(f"browser errors ({key})", "; ".join(sorted(set(errors)))[:120])
+    for name, error in (result.get("errors") or {}).items():
+        add(f"FAILED: {name}", error[:100])
     load = result.get("load_average")
     if load:
         add("load average (1 min) at start / end", f"{load['start']:.1f} / {load['end']:.1f}")
@@ -825,6 +827,23 @@ def table(result: dict[str, Any]) -> str:
         lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
     lines.insert(1, "-" * len(lines[0]))
     return "\n".join(lines)
+
+
+def _import_bench(rows: int) -> dict[str, Any]:
+    """``dezmap import ucdp`` of ``rows`` rows made from the real UCDP file (import_bench)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import import_bench
+
+    with tempfile.TemporaryDirectory(prefix="dezmap-bench-import-") as tmp:
+        source = import_bench.make_file(Path(tmp) / "ucdp.csv", rows)
+        run = import_bench.run_import(source, Path(tmp) / "ucdp-big.parquet")
+        run["problems"] = import_bench.check_output(Path(tmp) / "ucdp-big.parquet", rows)
+    run["rows"] = rows
+    log(
+        f"  {run['wall_s']:.2f} s wall, {run['cpu_s']:.2f} s CPU, "
+        f"peak {run['peak_rss_bytes'] / 1e9:.2f} GB"
+    )
+    return run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -857,20 +876,33 @@ def main(argv: list[str] | None = None) -> int:
 
     result: dict[str, Any] = {"versions": _versions(), "targets": TARGETS, "quiet_ms": QUIET_MS}
     result["load_average"] = {"start": os.getloadavg()[0]}
+    errors: dict[str, str] = {}
+
+    def part(name: str, measure: Any) -> None:
+        """Run one measure; a failure is recorded and the run goes on with the next one."""
+        try:
+            result[name] = measure()
+        except Exception as exc:  # noqa: BLE001 - reported in the output, not fatal
+            log(f"  {name} failed: {exc!r}"[:2000])
+            errors[name] = repr(exc)[:2000]
+
     with tempfile.TemporaryDirectory(prefix="dezmap-bench-") as tmp, sync_playwright() as pw:
         chromium = browser.launch_chromium(pw)
         try:
             log("plain Streamlit page")
-            result["plain_streamlit"] = plain_streamlit(chromium, args.runs)
+            part("plain_streamlit", lambda: plain_streamlit(chromium, args.runs))
             log("cold start, bundled data")
-            result["cold_start_bundled"] = cold_start(chromium, DATA, args.runs)
+            part("cold_start_bundled", lambda: cold_start(chromium, DATA, args.runs))
             log("slider steps, bundled data")
             bundled = load_timeline(DATA)
-            result["step_bundled"] = slider(
-                chromium, DATA, bundled, args.steps, STEP_START, DEFAULT_WINDOW_DAYS
+            part(
+                "step_bundled",
+                lambda: slider(
+                    chromium, DATA, bundled, args.steps, STEP_START, DEFAULT_WINDOW_DAYS
+                ),
             )
             log("interactions, bundled data")
-            result["interactions"] = interactions(chromium, DATA, bundled)
+            part("interactions", lambda: interactions(chromium, DATA, bundled))
             if not args.skip_large:
                 log(f"building {args.incidents:,} synthetic incidents")
                 large = browser.synthetic_folder(Path(tmp) / "data", args.incidents)
@@ -878,34 +910,25 @@ def main(argv: list[str] | None = None) -> int:
                 result["incidents_loaded"] = timeline.n_incidents
                 result["incidents"] = args.incidents
                 log("cold start, synthetic data")
-                result["cold_start_100k"] = cold_start(chromium, large, args.runs)
+                part("cold_start_100k", lambda: cold_start(chromium, large, args.runs))
                 log("slider steps, synthetic data")
-                result["step_100k"] = slider(
-                    chromium, large, timeline, args.steps, STEP_START, DEFAULT_WINDOW_DAYS
+                part(
+                    "step_100k",
+                    lambda: slider(
+                        chromium, large, timeline, args.steps, STEP_START, DEFAULT_WINDOW_DAYS
+                    ),
                 )
                 log(f"one step, synthetic data, {WIDE_WINDOW}-day window")
-                result["payload_100k_wide"] = slider(
-                    chromium, large, timeline, 1, WIDE_START, WIDE_WINDOW
+                part(
+                    "payload_100k_wide",
+                    lambda: slider(chromium, large, timeline, 1, WIDE_START, WIDE_WINDOW),
                 )
         finally:
             chromium.close()
     if not args.skip_import:
-        sys.path.insert(0, str(ROOT / "benchmarks"))
-        import import_bench
-
         log(f"dezmap import of {args.import_rows:,} UCDP rows")
-        with tempfile.TemporaryDirectory(prefix="dezmap-bench-import-") as tmp:
-            source = import_bench.make_file(Path(tmp) / "ucdp.csv", args.import_rows)
-            run = import_bench.run_import(source, Path(tmp) / "ucdp-big.parquet")
-            run["problems"] = import_bench.check_output(
-                Path(tmp) / "ucdp-big.parquet", args.import_rows
-            )
-        run["rows"] = args.import_rows
-        log(
-            f"  {run['wall_s']:.2f} s wall, {run['cpu_s']:.2f} s CPU, "
-            f"peak {run['peak_rss_bytes'] / 1e9:.2f} GB"
-        )
-        result["import"] = run
+        part("import", lambda: _import_bench(args.import_rows))
+    result["errors"] = errors
     result["load_average"]["end"] = os.getloadavg()[0]
     result["pass"] = verdicts(result)
     if args.json:
