@@ -182,7 +182,12 @@ def baseline_status(
             & (joined["occurred_end"] > start)
         ]
         if len(in_force):
-            status = "violated" if len(mine) else "holding"
+            # a zone whose incidents only partly overlap the window may have been violated
+            certain = (mine["occurred"] >= start) & (mine["occurred_end"] <= at)
+            if not len(mine):
+                status = "holding"
+            else:
+                status = "violated" if certain.any() else "possibly-violated"
         else:
             status = "lapsed" if (named["effective_to"] <= at).any() else "none"
         # an interval that spans a boundary change matches two versions: count it once
