@@ -27,6 +27,9 @@ from dataclasses import dataclass
 
 from geo.cli.serve import EDIT_ENV, HOST_ENV, TOKEN_ENV, token_required
 
+#: Syria's extent (min lon, min lat, max lon, max lat), for the warm-up's first map.
+SYRIA_BOUNDS = (35.6, 32.3, 42.4, 37.4)
+
 
 @dataclass(frozen=True)
 class EditAccess:
@@ -92,13 +95,15 @@ def warm_up() -> float:
         logging.ERROR
     )
 
-    timeline = data.timeline_or_none()
-    if timeline is not None:
+    # The first map compiles folium's templates and decodes the country outlines, which do
+    # not depend on the data: done first, while a visitor who arrives meanwhile loads the
+    # data (or waits for this thread's load), rather than both decoding the outlines at once
+    # when the page reaches its map (their cache has no lock).
+    base_map(SYRIA_BOUNDS).get_root().render()
+    if data.timeline_or_none() is not None:
         data.events()
         data.choices()
         data.reference_layers()
-        # the first render compiles folium's templates
-        base_map(tuple(timeline.zones.versions.total_bounds)).get_root().render()
     # the other pages: the Zone page's charts; not while a visitor's page runs, which would
     # then share the interpreter with this import
     _after_page_runs()
