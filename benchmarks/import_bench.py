@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-DEZMAP = Path(sys.executable).parent / "dezmap"
 UCDP_NAME = "events/ucdp_ged_syria_2016-01-01_2019-11-30.csv"
 TARGET_S = 15.0
 TARGET_BYTES = 1_000_000_000
@@ -80,7 +79,9 @@ def make_file(target: Path, rows: int) -> Path:
 def run_import(source: Path, out: Path) -> dict[str, Any]:
     """Run ``dezmap import ucdp`` once; wall and CPU seconds, peak memory, what it printed."""
     env = {k: v for k, v in os.environ.items() if k != "DEZMAP_DATA"}
-    command = [str(DEZMAP), "import", "ucdp", str(source), "--out", str(out), "--no-progress"]
+    # python -m geo from the checkout: the code of this checkout, whatever the venv points to
+    command = [sys.executable, "-m", "geo", "import", "ucdp", str(source), "--out", str(out)]
+    command.append("--no-progress")
     # output goes to files (one warning per skipped row on stderr), so that the child is
     # reaped by os.wait4 below and its own peak memory can be read
     with tempfile.TemporaryFile() as stdout_file, tempfile.TemporaryFile() as stderr_file:
