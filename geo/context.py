@@ -111,13 +111,13 @@ def countries(bounds: Bounds | None = None, *, tolerance: float = 0.0) -> gpd.Ge
         For bounds that are not four finite numbers with min < max.
     """
     tolerance = _check_tolerance(tolerance)
-    topology = _countries_topology(COUNTRIES_FILE)
+    box = None if bounds is None else _check_bounds(bounds)
+    topology = _countries_topology(COUNTRIES_FILE, box)
     if bounds is None:
         wanted = (SYRIA, *NEIGHBOURS)
         members = [m for code in wanted for m in topology.members if m.code == code]
         members += [m for m in topology.members if m.name in _CYPRUS_PARTS]
         return topology.frame(members, tolerance)
-    box = _check_bounds(bounds)
     near = [m for m in topology.members if m.kind and _boxes_meet(m.bbox, box)]
     frame = topology.frame(near, tolerance)
     return frame[frame.intersects(shapely.box(*box))].reset_index(drop=True)
@@ -204,10 +204,79 @@ def _check_bounds(bounds: Bounds) -> Bounds:
 # --- decoding ------------------------------------------------------------------------------
 
 
+#: Every dezmap map stays inside this box (min_lon, min_lat, max_lon, max_lat): its countries
+#: are kept in a small extract of the vendored file (about a tenth of it), which is what a
+#: process reads instead of the whole world.
+REGION: Bounds = (20.0, 20.0, 65.0, 50.0)
+
+
+def regional_file(path: Path = COUNTRIES_FILE) -> Path:
+    """Where the extract of :data:`REGION` is kept, beside the vendored file."""
+    return path.with_name(f"{path.stem}.region.json")
+
+
 @lru_cache(maxsize=4)
-def _countries_topology(path: Path) -> _Topology:
-    """The vendored countries, read once per process."""
-    return _Topology.read(path, "countries")
+def _countries_topology(path: Path, box: Bounds | None = None) -> _Topology:
+    """The countries that meet ``box`` (None: the neighbours), read once per process.
+
+    A box inside :data:`REGION` is answered from the regional extract, made from the vendored
+    file the first time it is needed (and again whenever the vendored file is newer).
+    """
+    inside = box is None or (
+        box[0] >= REGION[0] and box[1] >= REGION[1] and box[2] <= REGION[2] and box[3] <= REGION[3]
+    )
+    if not inside:
+        return _Topology.read(path, "countries")
+    extract = regional_file(path)
+    try:
+        fresh = extract.stat().st_mtime_ns >= path.stat().st_mtime_ns
+    except OSError:
+        fresh = False
+    if fresh:
+        try:
+            return _Topology.read(extract, "countries")
+        except (AssetError, DataError):
+            pass  # a damaged extract: make it again from the vendored file
+    return _write_extract(path, extract)
+
+
+def _write_extract(path: Path, extract: Path) -> _Topology:
+    """Cut the countries meeting :data:`REGION` out of the vendored file, keep and return them.
+
+    Only the arcs those countries use are kept (renumbered), with the file's own transform, so
+    the extract decodes to exactly the same outlines. A folder that cannot be written only
+    costs the time of reading the whole file next time.
+    """
+    from geo.atomic import atomic_write_text
+
+    full = _Topology.read(path, "countries")
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    kept = [m for m in full.members if m.kind and _boxes_meet(m.bbox, REGION)]
+    used = sorted({~i if i < 0 else i for m in kept for i in _flatten(m.arcs, m.label, 1 << 62)})
+    number = {old: new for new, old in enumerate(used)}
+
+    def renumber(refs):
+        if isinstance(refs, list):
+            return [renumber(r) for r in refs]
+        return number[refs] if refs >= 0 else ~number[~refs]
+
+    geometries = raw["objects"]["countries"]["geometries"]
+    subset = dict(raw)
+    subset["arcs"] = [raw["arcs"][i] for i in used]
+    subset["objects"] = {
+        "countries": {
+            "type": "GeometryCollection",
+            "geometries": [
+                dict(geometries[m.index], arcs=renumber(geometries[m.index]["arcs"])) for m in kept
+            ],
+        }
+    }
+    text = json.dumps(subset, separators=(",", ":"), ensure_ascii=False)
+    try:
+        atomic_write_text(extract, text)
+    except OSError:
+        pass
+    return _Topology(json.loads(text), "countries", str(extract))
 
 
 def _check_tolerance(tolerance: float) -> float:

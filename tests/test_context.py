@@ -228,3 +228,40 @@ def test_a_file_that_is_not_json_is_a_data_error(tmp_path):
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(DataError, match="not JSON.*geo.assets --force"):
         context.read_topojson(path)
+
+
+def test_the_regional_extract_decodes_to_the_same_outlines(tmp_path):
+    import shutil
+
+    from geo.context import COUNTRIES_FILE, REGION, _countries_topology, _Topology, regional_file
+
+    source = tmp_path / "countries-10m.json"
+    shutil.copy(COUNTRIES_FILE, source)
+    region = _countries_topology(source, (30.0, 28.0, 50.0, 42.0))
+    extract = regional_file(source)
+    assert extract.is_file() and extract.stat().st_size < source.stat().st_size / 3
+    full = _Topology.read(source, "countries")
+    by_key = {(m.code, m.name): m for m in full.members}
+    names = set()
+    for member in region.members:
+        twin = by_key[(member.code, member.name)]
+        ours, theirs = region.geometry(member, 0.0), full.geometry(twin, 0.0)
+        assert ours.equals_exact(theirs, 1e-9), member.name
+        names.add(member.name)
+    assert {"Syria", "Lebanon", "Turkey", "Iraq", "Jordan", "Iran", "Egypt"} <= names
+    # every country of the full file that meets the region is in the extract
+    meeting = {
+        m.name
+        for m in full.members
+        if m.kind
+        and m.bbox[0] <= REGION[2]
+        and REGION[0] <= m.bbox[2]
+        and m.bbox[1] <= REGION[3]
+        and REGION[1] <= m.bbox[3]
+    }
+    assert meeting == names
+    # a second process reads the extract, not the whole file
+    _countries_topology.cache_clear()
+    assert _countries_topology(source, None).where == str(extract)
+    # a box beyond the region reads the whole file
+    assert _countries_topology(source, (-10.0, 0.0, 10.0, 10.0)).where == str(source)
