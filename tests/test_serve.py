@@ -152,6 +152,8 @@ def test_serve_env_without_edit_drops_an_inherited_edit_switch_and_token():
     assert env["PATH"] == "/usr/bin"
     assert env["STREAMLIT_SERVER_ADDRESS"] == "127.0.0.1" and env[HOST_ENV] == "127.0.0.1"
     assert env["STREAMLIT_SERVER_PORT"] == "8600"
+    # no full garbage collection after every page run (it holds the interpreter ~0.1-0.2 s)
+    assert env["STREAMLIT_RUNNER_POST_SCRIPT_GC"] == "false"
     assert inherited[EDIT_ENV] == "1", "the caller's mapping is not changed"
     assert edit_access(env).enabled is False
 
