@@ -1,4 +1,4 @@
-"""Where the browser spends its time: a Chromium performance trace of three moments.
+"""Where the browser spends its time: Chromium performance traces of five moments.
 
 ::
 
@@ -8,8 +8,11 @@
    data) until the first zone is drawn and Streamlit is idle;
 2. **slider step**: ArrowRight on the Day slider (bundled data, from 18 July 2017) until the
    map shows the next day;
-3. **wide step**: the same on a copy of the data with ``--incidents`` synthetic incidents,
-   opened with ``window=3650`` on 29 December 2022 (nearly every incident in the window).
+3. **focus change** and **Map -> Zone**: choosing Eastern Ghouta as the focus zone, then the
+   Zone page from the sidebar (timed as browser_bench's interactions are);
+4. **wide step**: a slider step on a copy of the data with ``--incidents`` synthetic
+   incidents, opened with ``window=3650`` on 29 December 2022 (nearly every incident in the
+   window).
 
 Each is traced with Chromium's own tracing (the DevTools timeline categories) and reduced to
 the renderer's main-thread time by kind, counted as self time (an event's duration less that
@@ -205,6 +208,53 @@ def main(argv: list[str] | None = None) -> int:
                     **summary,
                 }
                 context.close()
+                # a focus change and the switch to the Zone page, on a page with the probes
+                context = chromium.new_context(viewport=browser.VIEWPORT)
+                context.add_init_script(bench._INIT_PROBE)
+                session = bench.Session(context, server)
+                page = session.page
+                session.open(f"{server.base_url}/")
+                name = dict(
+                    zip(
+                        timeline.zones.versions["zone_id"],
+                        timeline.zones.versions["name"],
+                        strict=True,
+                    )
+                )["eastern-ghouta"]
+
+                def focus() -> None:
+                    holder["focus"] = bench.interaction(
+                        page,
+                        lambda: bench._choose(page, "Focus zone", name),
+                        lambda: "zone=eastern-ghouta" in page.url,
+                        "focus",
+                    )
+
+                for label, action, key in (
+                    ("focus change", focus, "focus"),
+                    ("Map -> Zone", None, "zone"),
+                ):
+                    if action is None:
+
+                        def action() -> None:
+                            holder["zone"] = bench.interaction(
+                                page,
+                                lambda: bench._nav(page, "Zone"),
+                                lambda: (
+                                    page.locator("h3").filter(has_text="Compliance").count() > 0
+                                ),
+                                "Map -> Zone",
+                            )
+
+                    before = len(session.frames)
+                    summary, wall = traced(chromium, page, action)
+                    out[label] = {
+                        "wall_s": round(wall, 2),
+                        "step_ms": round(holder[key]),
+                        "ws_bytes": sum(session.frames[before:]),
+                        **summary,
+                    }
+                context.close()
             data = browser.synthetic_folder(Path(tmp) / "data", args.incidents)
             large = load_timeline(data)
             with browser.serve(data) as server:
@@ -235,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
-    for name in ("page load", "slider step", "wide step"):
+    for name in ("page load", "slider step", "focus change", "Map -> Zone", "wide step"):
         moment = out[name]
         extra = f", step {moment['step_ms']} ms" if "step_ms" in moment else ""
         print(
