@@ -173,6 +173,24 @@ class Session:
             timeout=STEP_TIMEOUT_S * 1000
         )
         browser.wait_for_idle(self.page, timeout=STEP_TIMEOUT_S * 1000)
+        self._settle()
+
+    def _settle(self) -> None:
+        """Wait until neither the heading nor the map has changed for ``QUIET_MS``.
+
+        Idle alone is not enough: a page that has just loaded may run once more (the address
+        being written back), and a key pressed during that run is lost with the slider it
+        was sent to.
+        """
+        frame = self._install()
+        deadline = time.monotonic() + STEP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            page = self.page.evaluate(_PAGE_STATE, browser.APP_IDLE)
+            last = max(page["headingAt"], frame.evaluate("() => window.__dzb.last"))
+            if page["idle"] and page["now"] - last >= QUIET_MS:
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"the page did not settle in {STEP_TIMEOUT_S:g} s ({self.page.url})")
 
     def _install(self) -> Any:
         self.page.evaluate(_PAGE_PROBE, browser.HEADING)
