@@ -331,6 +331,26 @@ def wait_for_idle(page: Any, timeout: float = 30_000) -> None:
     page.locator(APP_IDLE).wait_for(state="attached", timeout=timeout)
 
 
+def wait_for_settled(page: Any, quiet_ms: int = 600, timeout: float = 30_000) -> None:
+    """Wait until Streamlit has been idle for ``quiet_ms`` (the page's own run state).
+
+    After a first load the map reports its extent, which runs the page once more; a key
+    press or a typed value sent during that run can be overtaken by it. This waits for
+    that run too, however late it starts on a loaded machine.
+    """
+    page.wait_for_function(
+        """([idle, quiet]) => {
+            const now = performance.now();
+            if (!document.querySelector(idle)) { window.__dzIdleSince = null; return false; }
+            if (window.__dzIdleSince == null) { window.__dzIdleSince = now; }
+            return now - window.__dzIdleSince >= quiet;
+        }""",
+        arg=[APP_IDLE, quiet_ms],
+        polling=100,
+        timeout=timeout,
+    )
+
+
 def heading(page: Any) -> str:
     """The map page's heading: the instant in words."""
     return page.locator(HEADING).first.inner_text().strip()

@@ -312,6 +312,7 @@ def test_focus_survives_page_switches_in_both_directions(page, server):
 def test_a_typed_date_moves_the_view(page, server, timeline):
     page.goto(f"{server.base_url}/?at={q(CAIRO)}")
     settle(page, "/")
+    browser.wait_for_settled(page)  # the map's extent reruns the page once after loading
     box = page.locator('[data-testid="stDateInput"]').filter(
         has=page.locator('[data-testid="stWidgetLabel"]', has_text="Date")
     )
