@@ -350,7 +350,7 @@ def _settle(page, path: str) -> None:
     browser.wait_for_idle(page)
     for frame in page.frames:
         frame.wait_for_load_state("load")
-    page.wait_for_load_state("networkidle")
+    browser.wait_for_settled(page)  # Streamlit's websocket never goes idle: wait on its run state
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -359,7 +359,7 @@ def test_page_has_no_console_or_page_errors(page, server, path):
     _settle(page, path)
     if path == "/":  # popups are built lazily: open one
         browser.open_zone_popup(page, "syria-nationwide")
-    page.wait_for_timeout(1000)  # late errors (timers, components drawn after the run)
+    browser.wait_for_settled(page, quiet_ms=1000)  # late errors (timers, components drawn after)
     assert page.log.unexpected_console_errors() == []
     assert page.log.page_errors == []
     assert page.locator('[data-testid="stException"]').count() == 0
