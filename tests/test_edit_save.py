@@ -17,7 +17,7 @@ import pytest
 import shapely
 from shapely.geometry import Polygon
 
-import geo.edit.save as save_mod
+import geo.atomic as atomic_mod
 from geo.edit import (
     ConflictError,
     file_hash,
@@ -336,16 +336,36 @@ def _big_zones(path: Path):
     return zones
 
 
-def _save_in_child(path: str, zones, expected: str, signal_fd: int) -> None:
-    real = save_mod.atomic_write_bytes
+def _save_in_child(path: str, zones, expected: str, signal_fd: int, stop_at: float | None) -> None:
+    """Save in a forked child; tell the parent (``signal_fd``) when a file write begins.
 
-    def announcing(target, data):
+    With ``stop_at`` (a fraction), the child also stops in the middle of writing the zones
+    file, after that fraction of its bytes, and says so ("p"): the parent's kill then lands
+    while a temporary file is half-written, however fast this machine's disk is.
+    """
+    real_write = atomic_mod._write_all
+
+    def announcing(fd, data):
         os.write(signal_fd, b"w")  # tell the parent the writing has begun
-        real(target, data)
+        # the new zones file, not the backup of the old one
+        if stop_at is not None and hashlib.sha256(data).hexdigest() != expected:
+            cut = int(len(data) * stop_at)
+            real_write(fd, data[:cut])
+            os.write(signal_fd, b"p")
+            time.sleep(600)  # killed here
+        real_write(fd, data)
 
-    save_mod.atomic_write_bytes = announcing
+    atomic_mod._write_all = announcing
     save_zones(path, zones, expected=expected)
     os._exit(0)
+
+
+def _read_until(fd: int, wanted: bytes) -> None:
+    while True:
+        got = os.read(fd, 1)
+        assert got, "the saving child ended before the moment the test waits for"
+        if got == wanted:
+            return
 
 
 def test_save_killed_at_random_moments_leaves_old_or_new(folder):
@@ -374,13 +394,16 @@ def test_save_killed_at_random_moments_leaves_old_or_new(folder):
         path.write_bytes(old)
         read_fd, write_fd = os.pipe()
         expected = hashlib.sha256(old).hexdigest()
-        proc = ctx.Process(target=_save_in_child, args=(str(path), edited, expected, write_fd))
+        # odd attempts stop the child part-way through writing the new zones file; even
+        # attempts kill it after a random delay (before, during or after the save)
+        stop_at = rng.uniform(0.0, 1.0) if attempt % 2 else None
+        proc = ctx.Process(
+            target=_save_in_child, args=(str(path), edited, expected, write_fd, stop_at)
+        )
         proc.start()
         os.close(write_fd)
-        if attempt % 2:
-            # aim at the writing: wait until the first write starts, then a short random delay
-            os.read(read_fd, 1)
-            time.sleep(rng.uniform(0.0, 0.05))
+        if stop_at is not None:
+            _read_until(read_fd, b"p")
         else:
             time.sleep(rng.uniform(0.0, whole * 1.3))
         os.kill(proc.pid, signal.SIGKILL)
@@ -392,9 +415,12 @@ def test_save_killed_at_random_moments_leaves_old_or_new(folder):
         outcomes["old" if data == old else "new"] += 1
         # a temporary file left by this child: the kill landed while it was writing
         leftovers = {p for d in (folder, folder / BACKUP_DIR) for p in d.glob(".*.tmp")}
-        killed_while_writing += bool(leftovers - seen)
+        if leftovers - seen:
+            killed_while_writing += 1
+        else:
+            assert stop_at is None, f"attempt {attempt}: killed mid-write but no temporary file"
         seen |= leftovers
-    assert killed_while_writing, "no kill landed while a file was being written"
+    assert killed_while_writing >= 25, "the kills did not land while a file was being written"
     # the log holds only whole lines
     for line in (folder / BACKUP_DIR / LOG_FILE).read_text().splitlines():
         json.loads(line)
