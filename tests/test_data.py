@@ -412,9 +412,15 @@ EVENT_FAMILIES = {
         ("v-20180627-dael", "2018-06-27", "southern"),
         ("v-20180717-nawa", "2018-07-17", "southern"),
     ],
-    # Daraa al-Balad under the 2018 settlement (UCDP GED 317940, SOHR's headline names the place)
+    # Daraa al-Balad under the 2018 settlement: the Sajneh checkpoint fired on (Baladi News 34230,
+    # its "Saturday" dated by article 34218 of the same Sunday, 26 Aug 2018); UCDP GED 317940
+    # (SOHR's headline names the place); gunmen in al-Balad (SMART, 14 May 2020); a Military
+    # Intelligence arrest in Daraa al-Balad on 20 Oct 2020 (SOHR, the year from its al-Hirak news)
     "daraa-al-balad-2018-2020": [
+        ("v-20180825-sajneh", "2018-08-25", "daraa-al-balad"),
         ("v-20191001-daraa-al-balad", "2019-10-01", "daraa-al-balad"),
+        ("v-20200514-daraa-al-balad", "2020-05-14", "daraa-al-balad"),
+        ("v-20201020-daraa-al-balad", "2020-10-20", "daraa-al-balad"),
     ],
     "northern-homs-august-2017": [
         ("v-20170820-talbiseh", "2017-08-20", "northern-homs"),
@@ -547,11 +553,9 @@ def test_added_agreement_is_present_and_names_its_zone(dataset, agreement_id, da
     assert zone_id in a["zone_ids"]
 
 
-# Zone-years with no cited violation that we could find (data/README.md, "Known gaps").
-KNOWN_EMPTY_ZONE_YEARS = {
-    ("daraa-al-balad", 2018),
-    ("daraa-al-balad", 2020),
-}
+# Zone-years with no cited violation that we could find; none since Daraa al-Balad's 2018 and
+# 2020 were filled (issue 9; data/README.md, "Daraa al-Balad under the 2018 settlement").
+KNOWN_EMPTY_ZONE_YEARS: set[tuple[str, int]] = set()
 
 
 def test_every_zone_has_a_cited_violation_in_each_year_it_existed(dataset, timeline):
