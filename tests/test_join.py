@@ -27,7 +27,13 @@ from geo.join import (
     zones_of_incidents,
 )
 from geo.metrics import agreement_metrics
-from geo.timemodel import build_timeline, status_at, window_incidents
+from geo.timemodel import (
+    annotate_incidents,
+    build_timeline,
+    linked_incidents,
+    status_at,
+    window_incidents,
+)
 from geo.validate import validate_dataset
 from tests import shapes
 from tests.conftest import csv_text, write_zones
@@ -513,3 +519,169 @@ def test_links_add_a_match_per_new_pair_at_the_earliest_version(two_versions):
         (),
         ("concave-u",),
     ]
+
+
+def test_two_matches_from_two_versions_are_put_back_in_time_order(two_versions):
+    # the second version's match (an interval across the change, in the notch only v2 covers)
+    # begins a day before the first version's match: the zone's slice must be re-sorted even
+    # when it holds just these two, or the window search below would miss the earlier one
+    index = ZoneIndex.from_zones(two_versions)
+    arm, notch = shapes.CONCAVE.inside["west arm"], shapes.CONCAVE.outside["notch"]
+    frame = incidents_frame(
+        [
+            (*arm, "2017-12-28T00:00", "2017-12-29T00:00"),  # 0: v1
+            (*notch, "2017-12-27T00:00", "2018-01-03T00:00"),  # 1: v2, begins earlier
+        ]
+    )
+    m = join_incidents(frame, index)
+    assert m.incident.tolist() == [1, 0] and m.version.tolist() == [1, 0]
+    assert m.start.tolist() == [utc("2017-12-27T00:00").value, utc("2017-12-28T00:00").value]
+    lo = utc("2017-12-27T12:00").value
+    assert sorted(m.incident[m.in_window(0, lo, lo + NS_DAY)].tolist()) == [0, 1]
+
+
+def test_simultaneous_incidents_keep_the_order_of_their_rows(two_versions):
+    # thirty reports of the same day in the U's arm and one earlier, longer one in its notch
+    # (matched by the second version only): every sort on the way is by start, and reports of
+    # the same instant stay in the order of the file (a stable sort; numpy's default quicksort
+    # reorders equal keys once there are more than sixteen)
+    index = ZoneIndex.from_zones(two_versions)
+    arm, notch = shapes.CONCAVE.inside["west arm"], shapes.CONCAVE.outside["notch"]
+    rows = [(*arm, "2017-12-28T00:00", "2017-12-29T00:00")] * 30
+    rows.append((*notch, "2017-12-27T00:00", "2018-01-03T00:00"))
+    m = join_incidents(incidents_frame(rows), index)
+    assert m.incident.tolist() == [30, *range(30)]
+    assert (
+        m.version.tolist() == [1] + [0] * 30 and m.spans_versions.tolist() == [True] + [False] * 30
+    )
+
+
+def test_a_long_incident_in_a_later_zone_is_found_by_a_window_it_began_before(tmp_path):
+    # the holed square is the second zone (code 1); a report dated to July 2017 in its ring
+    # overlaps the week before 25 July although it began on 1 July: the window search must
+    # reach back by that zone's own longest interval (a month), not by another zone's
+    rows = [
+        incident("v-u", shapes.CONCAVE.inside["base"], "2017-07-23"),
+        incident("v-month", shapes.HOLED.inside["ring south"], "2017-07-01", precision="month"),
+    ]
+    folder = folder_of(
+        tmp_path,
+        [shapes.CONCAVE.feature(), shapes.HOLED.feature()],
+        [truce("t", "concave-u;holed")],
+        rows,
+    )
+    data = load_dataset(folder)
+    timeline = build_timeline(data.zones, data.agreements, data.violations)
+    m = timeline.matches
+    assert timeline.zones.zone_ids == ("concave-u", "holed")
+    month = (utc("2017-07-31T21:00") - utc("2017-06-30T21:00")).value  # July, Damascus days
+    assert m.max_duration.tolist() == [NS_DAY, month]
+    found = window_incidents(timeline, "2017-07-25", zone_id="holed")
+    assert found["violation_id"].tolist() == ["v-month"]
+    row = status_at(timeline, "2017-07-25").set_index("zone_id").loc["holed"]
+    # the month only partly overlaps the window: counted, and uncertain
+    assert (row["status"], row["violations"], row["uncertain"]) == ("possibly-violated", 1, 1)
+
+
+def test_a_timeline_whose_incidents_all_lie_outside_still_links_them(tmp_path):
+    # no incident lies in a zone, so the spatial join is empty; one names the truce over the
+    # U and is linked to it: the empty join's zone codes must still be integer codes
+    far = (36.90, 33.90)
+    folder = folder_of(
+        tmp_path,
+        [shapes.CONCAVE.feature(), shapes.HOLED.feature()],
+        [truce("u", "concave-u")],
+        [
+            dict(incident("v-named", far), agreement_ids="u"),
+            incident("v-far", far),
+        ],
+    )
+    data = load_dataset(folder)
+    index = ZoneIndex.from_zones(data.zones)
+    spatial = join_incidents(data.violations, index)
+    assert len(spatial) == 0
+    assert spatial.zone.dtype == index.zone.dtype == np.int32
+    assert spatial.zone_offsets.tolist() == [0, 0, 0] and spatial.max_duration.tolist() == [0, 0]
+    timeline = build_timeline(data.zones, data.agreements, data.violations)
+    table = annotate_incidents(timeline).set_index("violation_id")
+    assert table.loc["v-named", "linked_zones"] == "concave-u"
+    assert table.loc["v-named", "zones"] == () and table.loc["v-far", "linked_zones"] == ""
+    assert zones_of_incidents(timeline.matches, timeline.zones, 2, linked=True) == [
+        ("concave-u",),
+        (),
+    ]
+
+
+def test_positions_held_as_python_objects_are_read_as_numbers(every_point):
+    # a frame built from records with a gap holds lon and lat as objects: they are read as
+    # floats, and the incident without a position lies in no zone
+    _, data, _ = every_point
+    arm, hole = shapes.CONCAVE.inside["west arm"], shapes.HOLED.outside["hole"]
+    frame = pd.DataFrame(
+        {
+            "lon": pd.Series([arm[0], None, hole[0]], dtype=object),
+            "lat": pd.Series([arm[1], None, hole[1]], dtype=object),
+            "occurred": pd.Series([utc("2017-07-23")] * 3, dtype="datetime64[ns, UTC]"),
+            "occurred_end": pd.Series([utc("2017-07-24")] * 3, dtype="datetime64[ns, UTC]"),
+        }
+    )
+    index = ZoneIndex.from_zones(data.zones)
+    m = join_incidents(frame, index)
+    assert [(i, index.zone_ids[z]) for i, z in zip(m.incident, m.zone, strict=True)] == [
+        (0, "concave-u")
+    ]
+    assert outside_every_zone(m, 3).tolist() == [False, True, True]
+
+
+def test_links_at_the_exact_edges_of_versions(two_versions):
+    # the U's first version begins at 2016-12-31T22:00Z and its second at 2017-12-31T22:00Z
+    index = ZoneIndex.from_zones(two_versions)
+    far = (36.90, 33.90)  # in no zone
+    frame = incidents_frame(
+        [
+            (*far, "2016-12-31T21:00", "2016-12-31T22:00"),  # 0: ends as the U begins
+            (*far, "2017-12-31T22:00", "2017-12-31T23:00"),  # 1: begins with v2
+        ]
+    )
+    spatial = join_incidents(frame, index)
+    # positions may come as floats (a column that once held a gap); codes as a plain list
+    m = add_links(spatial, index, frame, np.array([0.0, 1.0]), [0, 0])
+    rows = list(
+        zip(
+            m.incident.tolist(),
+            m.zone.tolist(),
+            m.version.tolist(),
+            m.spans_versions.tolist(),
+            m.linked.tolist(),
+            strict=True,
+        )
+    )
+    # the first lies wholly before the zone existed: dropped; the second lies wholly in v2
+    assert rows == [(1, 0, 1, False, True)]
+    assert m.zone_offsets.tolist() == [0, 1, 1]
+    assert m.max_duration.tolist() == [3600 * 10**9, 0]  # the holed square has no match
+
+
+def test_links_refuse_pairs_of_unequal_lengths(two_versions):
+    index = ZoneIndex.from_zones(two_versions)
+    frame = incidents_frame([(36.90, 33.90, "2017-06-01T00:00", "2017-06-02T00:00")] * 2)
+    spatial = join_incidents(frame, index)
+    with pytest.raises(ValueError, match="zip"):
+        add_links(spatial, index, frame, [0, 1], [0])
+
+
+def test_linked_incidents_of_the_same_instant_are_listed_in_file_order(tmp_path):
+    # twenty reports of the same day on the road outside the U, each naming its truce, and
+    # one a day earlier: the zone lists them oldest first, and those of one day as filed
+    far = (36.90, 33.90)
+    rows = [dict(incident(f"v-{n:02d}", far, "2017-07-23"), agreement_ids="u") for n in range(20)]
+    rows.append(dict(incident("v-early", far, "2017-07-22"), agreement_ids="u"))
+    rows.append(incident("v-arm", shapes.CONCAVE.inside["west arm"], "2017-07-23"))
+    folder = folder_of(tmp_path, [shapes.CONCAVE.feature()], [truce("u", "concave-u")], rows)
+    data = load_dataset(folder)
+    timeline = build_timeline(data.zones, data.agreements, data.violations)
+    listed = linked_incidents(timeline, "concave-u")["violation_id"].tolist()
+    assert listed == ["v-early", *(f"v-{n:02d}" for n in range(20))]
+    m = timeline.matches
+    # the spatial match of the same day comes before the linked ones of that day
+    assert m.linked.tolist() == [True, False] + [True] * 20
