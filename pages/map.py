@@ -80,4 +80,5 @@ else:
             "version_id": "Outline version",
         },
     )
+state.end_run()  # last: the browser's copy of the widgets is known once it holds this
 controls.play(timeline, view)

@@ -22,14 +22,14 @@ st.caption(
     "precision they are known."
 )
 controls.filters_line(timeline, view, search_text=True)
-state.sync("w.search", view.q)
-st.text_input(
+state.widget(
+    st.text_input,
+    "w.search",
+    view.q,
     "Search",
-    key="w.search",
     help="Every word must appear (title, terms, parties, place, zone names in English or "
     "Arabic, perpetrator, summary, source...). Case, accents and spellings such as "
     "Duma/Douma do not matter. The search is part of the address.",
-    on_change=lambda: state.update(q=" ".join(str(st.session_state.get("w.search", "")).split())),
 )
 scope = st.radio("Incidents", ["in the window", "all"], horizontal=True, key="w.scope")
 
@@ -89,3 +89,4 @@ right.download_button(
     mime="application/geo+json",
     key="w.dl-geojson",
 )
+state.end_run()  # last: the browser's copy of the widgets is known once it holds this

@@ -139,3 +139,4 @@ else:
         hide_index=True,
         width="stretch",
     )
+state.end_run()  # last: the browser's copy of the widgets is known once it holds this

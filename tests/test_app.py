@@ -342,3 +342,61 @@ def test_records_search_lives_in_the_address():
     app.text_input(key="w.search").input("دوما").run()
     incidents = app.dataframe[1].value
     assert len(incidents) and incidents["place"].str.contains("Duma").all()
+
+
+# --- bound widgets: the user's changes and the browser's late echoes (issue 11) ----------------
+
+
+def beacon(app: AppTest):
+    return app.text_input(key="dz-beacon")
+
+
+def test_every_page_run_ends_with_its_number_in_the_hidden_beacon():
+    app = start(at="2017-07-21T12:00+03:00")
+    first = int(beacon(app).value)
+    app.slider(key="w.day").set_value(dt.date(2017, 7, 22)).run()
+    assert int(beacon(app).value) == first + 1
+    assert ".st-key-dz-beacon { display: none; }" in " ".join(h.value for h in app.html)
+
+
+def test_a_late_echo_of_a_pushed_value_does_not_move_the_view_back():
+    app = start(at="2017-07-21T12:00+03:00")
+    applied = beacon(app).value  # the last run the "browser" has applied
+    # the slider moves: this run gives the date box 22 July (a push the browser must apply)
+    app.slider(key="w.day").set_value(dt.date(2017, 7, 22)).run()
+    assert app.date_input(key="w.date").value == dt.date(2017, 7, 22)
+    # a request sent before the browser applied that run: the box still shows 21 July
+    beacon(app).set_value(applied)
+    app.date_input(key="w.date").set_value(dt.date(2017, 7, 21)).run()
+    assert heading(app) == "#### 22 July 2017, 12:00 Damascus time"
+    assert app.query_params["at"] == "2017-07-22T12:00+03:00"
+    assert app.date_input(key="w.date").value == dt.date(2017, 7, 22)  # given again
+
+
+def test_the_same_value_chosen_after_the_browser_applied_the_run_is_the_users():
+    app = start(at="2017-07-21T12:00+03:00")
+    app.slider(key="w.day").set_value(dt.date(2017, 7, 22)).run()
+    # the browser holds this run (its beacon came back): typing 21 July again is a choice
+    app.date_input(key="w.date").set_value(dt.date(2017, 7, 21)).run()
+    assert heading(app) == "#### 21 July 2017, 12:00 Damascus time"
+    assert app.slider(key="w.day").value == dt.date(2017, 7, 21)
+
+
+def test_a_new_value_is_the_users_even_before_the_browser_applied_the_last_run():
+    app = start(at="2017-07-21T12:00+03:00")
+    applied = beacon(app).value
+    app.button(key="w.next").click().run()  # pushes a new day into the slider
+    pushed = app.slider(key="w.day").value
+    assert pushed != dt.date(2017, 7, 21)
+    beacon(app).set_value(applied)
+    app.slider(key="w.day").set_value(dt.date(2017, 7, 25)).run()  # neither old nor pushed
+    assert heading(app).startswith("#### 25 July 2017, ")
+
+
+def test_widgets_keep_the_view_across_page_switches_without_being_given_it_again():
+    app = start(at="2018-03-15T12:00+02:00", zone="eastern-ghouta", window="3")
+    for page in ["pages/zone.py", "pages/records.py", "pages/map.py"]:
+        app.switch_page(page).run()
+        assert app.selectbox(key="w.zone").value == "eastern-ghouta", page
+        assert app.query_params["zone"] == "eastern-ghouta", page
+    assert app.number_input(key="w.window").value == 3

@@ -216,11 +216,6 @@ def test_moving_the_slider_updates_layers_without_remounting_the_map(page, serve
     assert frame.evaluate("() => [window.__dz_mark, window.map.__dz_mark]") == ["kept", "kept"]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 11, open: on some runs a press is still lost when a rerun carrying an older "
-    "address overtakes it (passes on most loaded runs, failed on quiet ones on 2 Dec 2026)",
-)
 def test_rapid_key_presses_all_count_and_the_address_agrees(page, server):
     # 20 presses 30 ms apart: faster than a rerun, so reruns carry addresses the app wrote a few
     # runs before; none of them may move the view back (issue 11)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -18,7 +19,7 @@ from geo.render import BASEMAP_LABELS, md_escape
 from geo.timemodel import Timeline
 from geo.view import describe_filters, is_filtered
 from ui import data
-from ui.state import MAX_WINDOW_DAYS, View, bind, current, sync, update
+from ui.state import MAX_WINDOW_DAYS, View, bind, binding, current, update, widget
 
 PLAY_STEPS = {
     "1 day": pd.Timedelta(days=1),
@@ -27,41 +28,82 @@ PLAY_STEPS = {
 }
 
 
-_MISSING = object()
+@binding("w.zone")
+def _apply_zone(view: View, value: Any, timeline: Timeline) -> View:
+    return replace(view, zone=value or None)
 
 
-def _on(key: str, apply: Callable[[Any], object]) -> Callable[[], None]:
-    """A widget callback that applies the widget's value, if the widget still has one.
+@binding("w.base")
+def _apply_base(view: View, value: Any, timeline: Timeline) -> View:
+    return replace(view, base=value)
 
-    A new address resets the widgets; a callback queued before that must not fail on a key
-    that is gone.
-    """
 
-    def callback() -> None:
-        value = st.session_state.get(key, _MISSING)
-        if value is not _MISSING:
-            apply(value)
+@binding("w.window")
+def _apply_window(view: View, value: Any, timeline: Timeline) -> View | None:
+    return replace(view, window=int(value)) if value is not None else None
 
-    return callback
+
+def _apply_tuple(field: str) -> Callable[[View, Any, Timeline], View]:
+    def apply(view: View, value: Any, timeline: Timeline) -> View:
+        return replace(view, **{field: tuple(value or ())})
+
+    return apply
+
+
+for _key, _field in [
+    ("w.zones", "zones"),
+    ("w.kinds", "kinds"),
+    ("w.perpetrators", "perpetrators"),
+    ("w.datasets", "datasets"),
+]:
+    binding(_key)(_apply_tuple(_field))
+
+
+@binding("w.day")
+@binding("w.date")
+def _apply_day(view: View, value: Any, timeline: Timeline) -> View | None:
+    if not isinstance(value, dt.date):  # an empty date box
+        return None
+    _, hour, minute = _local_parts(view.at)
+    return replace(view, at=local_instant(value, hour, minute))
+
+
+@binding("w.hour")
+def _apply_hour(view: View, value: Any, timeline: Timeline) -> View | None:
+    if value is None:
+        return None
+    day, _, _ = _local_parts(view.at)
+    return replace(view, at=local_instant(day, value))
+
+
+@binding("w.jump")
+def _apply_jump(view: View, value: Any, timeline: Timeline) -> View | None:
+    agreements = timeline.agreements.frame
+    start = agreements.loc[agreements["agreement_id"] == value, "effective_from"]
+    return replace(view, at=start.iloc[0]) if value and len(start) else None
+
+
+@binding("w.search")
+def _apply_search(view: View, value: Any, timeline: Timeline) -> View:
+    return replace(view, q=" ".join(str(value or "").split()))
 
 
 def _multi(
     label: str,
     key: str,
     options: list[str],
-    field: str,
     value: tuple[str, ...],
     help_text: str,
     labels: dict[str, str] | None = None,
 ) -> None:
-    sync(key, [v for v in value if v in options])
-    st.multiselect(
+    widget(
+        st.multiselect,
+        key,
+        [v for v in value if v in options],
         label,
         options,
-        key=key,
         help=help_text,
         format_func=(lambda v: labels.get(v, v)) if labels else str,
-        on_change=_on(key, lambda v: update(**{field: tuple(v)})),
     )
 
 
@@ -71,20 +113,19 @@ def sidebar(timeline: Timeline, view: View) -> None:
     names = dict(zip(zones.versions["zone_id"], zones.versions["name"], strict=False))
     with st.sidebar:
         st.header("Filters")
-        sync("w.zone", view.zone or "")
-        st.selectbox(
+        widget(
+            st.selectbox,
+            "w.zone",
+            view.zone or "",
             "Focus zone",
             ["", *zones.zone_ids],
-            key="w.zone",
             format_func=lambda z: names.get(z, z) if z else "(none: the whole map)",
             help="The zone the map zooms to and the Zone page shows.",
-            on_change=_on("w.zone", lambda v: update(zone=v or None)),
         )
         _multi(
             "Zones shown",
             "w.zones",
             list(zones.zone_ids),
-            "zones",
             view.zones,
             "Only these zones on the map and in the tables (empty: all).",
             names,
@@ -94,7 +135,6 @@ def sidebar(timeline: Timeline, view: View) -> None:
             "Incident kinds",
             "w.kinds",
             kinds,
-            "kinds",
             view.kinds,
             "Only incidents of these kinds count (empty: all).",
         )
@@ -102,7 +142,6 @@ def sidebar(timeline: Timeline, view: View) -> None:
             "Alleged perpetrators",
             "w.perpetrators",
             list(dict.fromkeys([*perpetrators, *view.perpetrators])),
-            "perpetrators",
             view.perpetrators,
             "Only incidents whose reported perpetrator names one of these actor families "
             "count (empty: all). The Records page keeps each report's own wording.",
@@ -112,33 +151,24 @@ def sidebar(timeline: Timeline, view: View) -> None:
             "Data sets",
             "w.datasets",
             dataset_names(timeline),
-            "datasets",
             view.datasets,
             "The bundled data and imported sets (empty: all).",
         )
-        sync("w.base", view.base)
-        st.selectbox(
+        widget(
+            st.selectbox,
+            "w.base",
+            view.base,
             "Base map",
             list(BASEMAP_LABELS),
-            key="w.base",
             format_func=BASEMAP_LABELS.get,
             help="'None' needs no network: zones on a plain background with reference layers.",
-            on_change=_on("w.base", lambda v: update(base=v)),
         )
         st.caption("The address bar always holds this view: copy it to share it.")
 
 
-def _sync_time_widgets(at: pd.Timestamp) -> None:
-    local = at.tz_convert(schema.DAMASCUS)
-    st.session_state["w.day"] = local.date()
-    st.session_state["w.date"] = local.date()
-    st.session_state["w.hour"] = local.hour
-
-
 def set_instant(at: pd.Timestamp) -> None:
-    """Move the view to an instant and the time widgets with it (for callbacks)."""
+    """Move the view to an instant (for button callbacks; the time widgets follow the view)."""
     update(at=at)
-    _sync_time_widgets(at)
 
 
 def _local_parts(at: pd.Timestamp) -> tuple[dt.date, int, int]:
@@ -204,23 +234,6 @@ def time_controls(timeline: Timeline, view: View) -> None:
     hi = timeline.range[1].tz_convert(schema.DAMASCUS).date()
     day, hour, minute = _local_parts(view.at)
     day = min(max(day, lo), hi)
-    sync("w.day", day)
-    sync("w.date", day)
-    sync("w.hour", hour)
-
-    def move_to_day(key: str) -> None:
-        day = st.session_state.get(key)
-        if not isinstance(day, dt.date):  # reset by a new address, or an empty box
-            return
-        _, h, m = _local_parts(current().at)
-        set_instant(local_instant(day, h, m))
-
-    def on_hour() -> None:
-        hour = st.session_state.get("w.hour")
-        if hour is None:
-            return
-        d, _, _ = _local_parts(current().at)
-        update(at=local_instant(d, hour))
 
     def on_step(direction: int) -> None:
         target = step_event(data.events(), current().at, direction)
@@ -239,24 +252,24 @@ def time_controls(timeline: Timeline, view: View) -> None:
         "starting or ending, or an incident.",
         width="stretch",
     )
-    middle.slider(
+    widget(
+        middle.slider,
+        "w.day",
+        day,
         "Day",
         min_value=lo,
         max_value=hi,
-        key="w.day",
         step=dt.timedelta(days=1),
         format="D MMM YYYY",
-        on_change=move_to_day,
-        args=("w.day",),
     )
-    date_box.date_input(
+    widget(
+        date_box.date_input,
+        "w.date",
+        day,
         "Date",
         min_value=lo,
         max_value=hi,
-        key="w.date",
         format="YYYY-MM-DD",
-        on_change=move_to_day,
-        args=("w.date",),
         help="Type a date (year, month, day: Damascus calendar); it applies on leaving the box.",
     )
     right.button(
@@ -269,43 +282,38 @@ def time_controls(timeline: Timeline, view: View) -> None:
     )
 
     c1, c2, c3, c4 = box.columns([2, 1, 3, 2], vertical_alignment="bottom")
-    c1.select_slider(
+    widget(
+        c1.select_slider,
+        "w.hour",
+        hour,
         "Time of day (Damascus)",
         options=list(range(24)),
-        key="w.hour",
         format_func=lambda h: f"{h:02d}:00",
-        on_change=on_hour,
     )
-    sync("w.window", int(view.window))
-    c2.number_input(
+    widget(
+        c2.number_input,
+        "w.window",
+        int(view.window),
         "Window (days)",
         min_value=1,
         max_value=int(MAX_WINDOW_DAYS),
         step=1,
-        key="w.window",
-        on_change=_on("w.window", lambda v: update(window=int(v))),
         help="Incidents in this many whole days before the instant count as violations.",
     )
     agreements = timeline.agreements.frame.sort_values("effective_from")
     titles = dict(zip(agreements["agreement_id"], agreements["title"], strict=True))
     starts = dict(zip(agreements["agreement_id"], agreements["effective_from"], strict=True))
-    sync("w.jump", "")
-
-    def on_jump() -> None:
-        chosen = st.session_state.get("w.jump")
-        if chosen:
-            set_instant(starts[chosen])
-
-    c3.selectbox(
+    widget(
+        c3.selectbox,
+        "w.jump",
+        "",  # an action: choosing an agreement moves the instant, and the box empties
         "Jump to an agreement",
         ["", *agreements["agreement_id"]],
-        key="w.jump",
         format_func=lambda a: (
             f"{schema.format_local(starts[a], with_time=False)}: {titles[a]}"
             if a
             else "(choose an agreement)"
         ),
-        on_change=on_jump,
     )
     with c4:
         bind("w.playstep", "1 day")
