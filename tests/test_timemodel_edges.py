@@ -25,6 +25,7 @@ from geo.timemodel import (
     linked_agreements,
     status_at,
     window_incidents,
+    zone_state,
 )
 from tests import shapes
 from tests.test_join import folder_of, incident, truce
@@ -188,3 +189,155 @@ def test_annotations_mark_spans_and_linked_zones(story):
     assert table.loc["v-named", "outside_zones"] and table.loc["v-notch", "outside_zones"]
     assert table.loc["v-early", "linked_zones"] == ""
     assert np.array_equal(table["zones"].map(len).to_numpy(), [1, 1, 0, 0, 1])
+
+
+# --- more edges: ranges, links, lapses, windows ----------------------------------------------------
+
+
+def test_the_range_of_zones_without_a_first_day_starts_with_the_first_agreement_or_incident(
+    story,
+):
+    # every zone version counts from the beginning of time (no valid_from): the range still
+    # starts at the earliest instant the data speaks of, v-week's 25 February (Damascus)
+    data, _ = story
+    zones = data.zones.copy()
+    zones["valid_from"] = pd.Series(pd.NaT, index=zones.index, dtype=zones["valid_from"].dtype)
+    timeline = build_timeline(zones, data.agreements, data.violations)
+    lo, hi = timeline.range
+    assert lo == pd.Timestamp("2017-02-24T22:00", tz="UTC") == data.violations["occurred"].min()
+    assert hi == pd.Timestamp("2017-05-31T21:00", tz="UTC")  # 'first' ends on 1 June
+
+
+def test_a_timeline_of_some_agreements_ignores_names_of_the_others(story):
+    # the Agreements page may build a timeline of a selection: v-named names 'first', which
+    # is not in it, so it is linked to nothing (and nothing breaks)
+    data, _ = story
+    only_second = data.agreements[data.agreements["agreement_id"] == "second"]
+    timeline = build_timeline(data.zones, only_second, data.violations)
+    assert not timeline.matches.linked.any()
+    table = annotate_incidents(timeline).set_index("violation_id")
+    assert table.loc["v-named", "linked_zones"] == "" and table.loc["v-named", "outside_zones"]
+
+
+@pytest.mark.parametrize("names", ["first;h", "h;first"])
+def test_an_incident_inside_one_zone_is_still_linked_to_another_agreements_zone(tmp_path, names):
+    # in the U's arm, naming the U's truce (it lies in that zone: no link needed) and the
+    # holed square's truce (it lies outside that zone: linked), in either order
+    folder = folder_of(
+        tmp_path,
+        [shapes.CONCAVE.feature(), shapes.HOLED.feature()],
+        [truce("first", "concave-u", "2017-03-01"), truce("h", "holed", "2017-03-01")],
+        [dict(incident("v-both", ARM, "2017-03-10"), agreement_ids=names)],
+    )
+    data = load_dataset(folder)
+    timeline = build_timeline(data.zones, data.agreements, data.violations)
+    row = annotate_incidents(timeline).iloc[0]
+    assert row["zones"] == ("concave-u",) and row["linked_zones"] == "holed"
+    assert row["agreements"] == ("first", "h")
+    assert status_at(timeline, "2017-03-12").set_index("zone_id")["status"].to_dict() == {
+        "concave-u": "violated",
+        "holed": "violated",
+    }
+
+
+def test_lapsed_names_the_agreement_that_ended_last_not_the_one_that_began_first(tmp_path):
+    early = dict(truce("early", "concave-u", "2017-03-01", "2017-04-01"), outcome="expired")
+    late = dict(truce("late", "concave-u", "2017-03-15", "2017-06-01"), outcome="expired")
+    folder = folder_of(tmp_path, [shapes.CONCAVE.feature()], [late, early], [])
+    data = load_dataset(folder)
+    timeline = build_timeline(data.zones, data.agreements, data.violations)
+    row = status_at(timeline, "2017-07-01").set_index("zone_id").loc["concave-u"]
+    assert (row["status"], row["last_ended"]) == ("lapsed", "late")
+    # the building block says the same, about the version it was asked about
+    t = int(pd.Timestamp("2017-07-01T00:00+03:00").value)
+    state = zone_state(timeline, 0, t, 7 * 86_400 * 10**9)
+    assert state.version == 0 and state.status == "lapsed"
+    assert timeline.agreements.frame["agreement_id"][state.last_ended] == "late"
+
+
+def test_window_incidents_of_one_zone_and_through_a_filter(story):
+    _, timeline = story
+    # the holed square had no incident; the U's incidents are not its
+    assert window_incidents(timeline, "2017-03-26", window_days=10, zone_id="holed").empty
+    ids = timeline.incidents["violation_id"]
+    found = window_incidents(
+        timeline,
+        "2017-03-26",
+        window_days=10,
+        zone_id="concave-u",
+        incident_mask=(ids != "v-late").to_numpy(),
+    )
+    assert found["violation_id"].tolist() == ["v-named", "v-early"]
+    everywhere = window_incidents(
+        timeline, "2017-03-26", window_days=10, incident_mask=(ids == "v-early").to_numpy()
+    )
+    assert everywhere["violation_id"].tolist() == ["v-early"]
+
+
+def test_a_window_before_any_zone_existed_is_empty_with_the_usual_columns(story):
+    _, timeline = story
+    full = window_incidents(timeline, "2017-03-26", window_days=10)
+    empty = window_incidents(timeline, "2016-06-01", window_days=400)  # no zone exists yet
+    assert len(empty) == 0
+    assert list(empty.columns) == list(full.columns)
+    assert empty["zone_id_matched"].dtype == full["zone_id_matched"].dtype
+    assert empty["linked"].dtype == full["linked"].dtype == bool
+
+
+def test_an_incident_on_an_agreements_last_day_is_certain_and_on_the_next_day_is_none(tmp_path):
+    # 'first' is in force until 1 June 2017 (Damascus midnight): a report dated 31 May ends
+    # exactly as it ends (certain); one dated 1 June begins as it ends (not a violation of it)
+    folder = folder_of(
+        tmp_path,
+        [shapes.CONCAVE.feature(), shapes.HOLED.feature()],
+        [
+            truce("first", "concave-u", "2017-03-01", "2017-06-01"),
+            truce("h", "holed", "2017-03-01"),
+        ],
+        [
+            incident("v-last-day", ARM, "2017-05-31"),
+            incident("v-next-day", ARM, "2017-06-01"),
+            incident("v-ring", shapes.HOLED.inside["ring south"], "2017-03-10"),
+        ],
+    )
+    data = load_dataset(folder)
+    pairs = incident_agreements(build_timeline(data.zones, data.agreements, data.violations))
+    ids = data.violations["violation_id"].tolist()
+    found = [
+        (ids[i], a, c)
+        for i, a, c in zip(pairs["incident"], pairs["agreement_id"], pairs["certain"], strict=True)
+    ]
+    assert sorted(found) == [("v-last-day", "first", True), ("v-ring", "h", True)]
+    assert pairs.index.tolist() == [0, 1]  # one index over both zones' pairs
+
+
+def test_annotations_flag_an_interval_across_a_boundary_change_and_two_linked_zones(tmp_path):
+    # the U's notch is filled from 2018; a week from 28 December 2017 in its arm lies in both
+    # outlines and crosses the change; a report far away names a truce over both zones
+    filled = {
+        "type": "Polygon",
+        "coordinates": [
+            [[36.30, 33.50], [36.50, 33.50], [36.50, 33.65], [36.30, 33.65], [36.30, 33.50]]
+        ],
+    }
+    zones = [
+        shapes.CONCAVE.feature(valid_from="2017-01-01", valid_to="2018-01-01"),
+        dict(shapes.CONCAVE.feature(valid_from="2018-01-01"), geometry=filled),
+        shapes.HOLED.feature(),
+    ]
+    folder = folder_of(
+        tmp_path,
+        zones,
+        [truce("memo", "concave-u;holed", "2017-03-01")],
+        [
+            incident("v-week", ARM, "2017-12-28", precision="week"),
+            incident("v-day", ARM, "2017-12-28"),
+            dict(incident("v-far", FAR, "2017-06-01"), agreement_ids="memo"),
+        ],
+    )
+    data = load_dataset(folder)
+    table = annotate_incidents(build_timeline(data.zones, data.agreements, data.violations))
+    table = table.set_index("violation_id")
+    assert table["spans_versions"].to_dict() == {"v-week": True, "v-day": False, "v-far": False}
+    assert table.loc["v-far", "linked_zones"] == "concave-u;holed"
+    assert table.loc["v-week", "zones"] == ("concave-u",)
