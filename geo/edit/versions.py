@@ -167,6 +167,18 @@ def _spans(zones: gpd.GeoDataFrame, zone_id: str, skip: Any = None) -> list[tupl
     return sorted(out, key=lambda s: s[1])
 
 
+def _check_order(zone_id: str, vid: str, start: dt.date, end: dt.date | None) -> None:
+    """Refuse a ``valid_to`` that is not after ``valid_from``."""
+    if end is not None and end <= start:
+        raise _period_problem(
+            zone_id,
+            vid,
+            f"valid_to {end} is not after valid_from {start}; valid_to is the first day the "
+            "version no longer applies, so it must come later",
+            "date-order",
+        )
+
+
 def _check_period(
     zones: gpd.GeoDataFrame,
     zone_id: str,
@@ -182,14 +194,7 @@ def _check_period(
     with ``close_open``), else None.
     """
     vid = version_id(zone_id, start)
-    if end is not None and end <= start:
-        raise _period_problem(
-            zone_id,
-            vid,
-            f"valid_to {end} is not after valid_from {start}; valid_to is the first day the "
-            "version no longer applies, so it must come later",
-            "date-order",
-        )
+    _check_order(zone_id, vid, start, end)
     to_close = None
     for row, first, last in _spans(zones, zone_id, skip=skip):
         if first == start:
@@ -363,14 +368,7 @@ def new_zone(
     start = _required_day(valid_from, "valid_from")
     end = day_of(valid_to)
     vid = version_id(zone_id, start)
-    if end is not None and end <= start:
-        raise _period_problem(
-            zone_id,
-            vid,
-            f"valid_to {end} is not after valid_from {start}; valid_to is the first day the "
-            "version no longer applies, so it must come later",
-            "date-order",
-        )
+    _check_order(zone_id, vid, start, end)
     if not str(source).strip():
         raise UsageError(f"{_where(zone_id, vid)}: give a source: how the outline was drawn")
     values = {
@@ -1152,14 +1150,7 @@ def _new_version_values(
         raise UsageError("a new zone needs a name: give the field that holds it (--name-field)")
     group = _text(first, "group") or default_group
     _slug(group, "group")
-    if end is not None and end <= start:
-        raise _period_problem(
-            zone_id,
-            vid,
-            f"valid_to {end} is not after valid_from {start}; valid_to is the first day the "
-            "version no longer applies, so it must come later",
-            "date-order",
-        )
+    _check_order(zone_id, vid, start, end)
     return {
         "zone_id": zone_id,
         "version_id": vid,
