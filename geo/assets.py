@@ -19,6 +19,14 @@ few straight strokes; at 1:10m the median segment is about 2 km. The file (3.6 M
 read by Python, never sent to the browser: the app's map takes a part clipped to the region
 and simplified (see :mod:`geo.render.maps`), so the payload stays small.
 
+Wide windows (thousands of incidents) are clustered in the browser by ``supercluster``
+(:class:`geo.render.maps.CompactIncidentCluster`): it indexes all the points once and, on
+every move, returns only the clusters and points in view at that zoom, so the map holds a few
+hundred Leaflet layers instead of one per incident. Its ``dist/`` build is a UMD bundle with
+its one dependency, ``kdbush``, compiled in (the lock records kdbush as npm resolved it, but
+nothing of it is served). ``leaflet.markercluster`` stays vendored: its default style sheet
+gives the cluster circles their look, and folium's own cluster plugins are localised to it.
+
 The zone editor (``ui/editor/``) draws with ``@geoman-io/leaflet-geoman-free``, whose
 ``dist/`` file is one self-contained bundle (its own dependencies, Turf and polyclip, are
 compiled in), so the lock pins that one package. It is chosen over Leaflet.draw because the
@@ -69,6 +77,11 @@ FILES: dict[str, dict[str, str]] = {
         "dist/MarkerCluster.css": "MarkerCluster.css",
         "dist/MarkerCluster.Default.css": "MarkerCluster.Default.css",
         "MIT-LICENCE.txt": "LICENSE",
+    },
+    # many incidents are clustered in the browser by supercluster (see the module docstring)
+    "supercluster": {
+        "dist/supercluster.min.js": "supercluster.min.js",
+        "LICENSE": "LICENSE",
     },
     "leaflet.fullscreen": {
         "Control.FullScreen.js": "Control.FullScreen.js",

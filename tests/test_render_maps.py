@@ -138,28 +138,100 @@ def test_incident_popups_escape_and_link_safely(timeline):
     )
 
 
-def test_many_incidents_are_clustered_compactly(timeline):
+def _spread(timeline, n, seed=1, **columns):
+    """``n`` copies of one incident of the bundled data, each at its own random position."""
     at = pd.Timestamp("2017-07-23T12:00+03:00")
-    many = (
-        window_incidents(timeline, at)
-        .iloc[[0]]
-        .sample(DETAIL_LIMIT + 1, replace=True, random_state=1)
+    many = window_incidents(timeline, at).iloc[[0]].sample(n, replace=True, random_state=seed)
+    rng = np.random.default_rng(seed)  # spread them out: every position its own
+    return at, many.assign(
+        lat=rng.uniform(32.3, 37.3, n),
+        lon=rng.uniform(35.7, 42.3, n),
+        violation_id=[f"v-{i}" for i in range(n)],
+        **columns,
     )
-    rng = np.random.default_rng(1)  # spread them out: every position its own
-    many = many.assign(
-        lat=rng.uniform(32.3, 37.3, len(many)),
-        lon=rng.uniform(35.7, 42.3, len(many)),
-        violation_id=[f"v-{i}" for i in range(len(many))],
+
+
+def cluster_of(group):
+    """The CompactIncidentCluster of a feature group, with its base, kinds and flat array."""
+    from geo.render.maps import CompactIncidentCluster
+
+    element = next(c for c in group._children.values() if isinstance(c, CompactIncidentCluster))
+    return (
+        element,
+        json.loads(element.base),
+        json.loads(decoded(element.kinds).replace("<\\/", "</")),
+        json.loads(element.flat),
     )
+
+
+def test_many_incidents_are_clustered_compactly(timeline):
+    at, many = _spread(timeline, DETAIL_LIMIT + 1)
     (_, incidents) = dynamic_layers(timeline, status_at(timeline, at), many)
     empty = base_map(bounds(timeline)).get_root().render()
     m = base_map(bounds(timeline))
     incidents.add_to(m)
     html = m.get_root().render()
-    assert "L.markerClusterGroup" in html and "dz-incident" in html
-    assert "/app/static/vendor/leaflet.markercluster/leaflet.markercluster.js" in html
+    # supercluster, served by the app itself, clusters in the browser; no per-marker plugin
+    assert '<script src="/app/static/vendor/supercluster/supercluster.min.js"></script>' in html
+    assert "/app/static/vendor/leaflet.markercluster/MarkerCluster.Default.css" in html
+    assert "L.markerClusterGroup" not in html and "leaflet.markercluster.js" not in html
+    assert "https://" not in html.replace(empty, "")
+    assert "new Supercluster(" in html and ".getClusters(" in html
+    assert "getClusterExpansionZoom" in html
+    assert 'className: "dz-incident"' in html and "dz-cluster" in html
+    assert 'pane: "dz-incidents"' in html
     per_incident = (len(html) - len(empty)) / len(many)
     assert per_incident < 20  # bytes: 100k incidents all in one window stay under 2 MB
+
+
+def test_clustered_incidents_array_holds_every_incident(timeline):
+    """The flat array decodes to each incident's place (within the grid), kind and day."""
+    kinds = ["shelling", "airstrike", "clashes"]
+    at, many = _spread(timeline, DETAIL_LIMIT + 7, seed=3)
+    many = many.assign(
+        kind=[kinds[i % 3] for i in range(len(many))],
+        occurred=many["occurred"] - pd.to_timedelta(np.arange(len(many)) % 40, unit="D"),
+    )
+    (_, group) = dynamic_layers(timeline, status_at(timeline, at), many)
+    element, base, names, flat = cluster_of(group)
+    lat0, lon0, day0, step = base
+    assert [n for n, _ in names] == sorted(kinds)
+    assert [c for _, c in names] == [kind_color(k) for k in sorted(kinds)]
+    assert len(flat) == 4 * len(many) and all(isinstance(v, int) for v in flat)
+    rows = np.array(flat).reshape(-1, 4)
+    assert np.abs(lat0 + rows[:, 0] * step - many["lat"].to_numpy()).max() <= step / 2 + 1e-6
+    assert np.abs(lon0 + rows[:, 1] * step - many["lon"].to_numpy()).max() <= step / 2 + 1e-6
+    assert [names[k][0] for k in rows[:, 2]] == list(many["kind"])
+    days = [(pd.Timestamp("1970-01-01") + pd.Timedelta(days=day0 + d)).date() for d in rows[:, 3]]
+    local = many["occurred"].dt.tz_convert("Asia/Damascus").dt.date.tolist()
+    assert days == local
+    assert rows.min() >= 0
+
+
+def test_clustered_incidents_escape_their_kind(timeline):
+    hostile = "</script><script>window.__dz_xss=1</script>" + XSS
+    at, many = _spread(timeline, DETAIL_LIMIT + 1, kind=hostile)
+    (_, group) = dynamic_layers(timeline, status_at(timeline, at), many)
+    m = base_map(bounds(timeline))
+    group.add_to(m)
+    html = m.get_root().render()
+    assert "<script>window.__dz_xss" not in html and "<img src=x" not in html
+    assert "</script><script>window" not in decoded(html)
+    _, _, names, _ = cluster_of(group)
+    assert names == [[esc(hostile), kind_color(hostile)]]  # HTML-escaped, shown as text
+
+
+def test_cluster_layer_lets_go_of_the_map_when_removed(timeline):
+    """A slider step swaps the layers: the old one must stop listening to the map."""
+    at, many = _spread(timeline, DETAIL_LIMIT + 1)
+    (_, group) = dynamic_layers(timeline, status_at(timeline, at), many)
+    element, *_ = cluster_of(group)
+    script = element._template.module.script(element)
+    add = script[script.index("onAdd:") : script.index("onRemove:")]
+    remove = script[script.index("onRemove:") :]
+    assert 'map.on("moveend", this.draw, this)' in add
+    assert 'map.off("moveend", this.draw, this)' in remove
+    assert "map.removeLayer(group)" in remove
 
 
 def test_legend_names_statuses_and_escapes_kinds():

@@ -547,11 +547,23 @@ def _detailed_markers(part: pd.DataFrame) -> DetailedIncidents:
 
 
 class CompactIncidentCluster(folium.elements.JSCSSMixin, MacroElement):
-    """Many incidents as clustered circle markers, sent as one flat array of small integers.
+    """Many incidents, clustered in the browser, sent as one flat array of small integers.
 
     Each incident is four numbers: latitude and longitude on a grid of ``step`` degrees
     (about 100 m) from the layer's south-west corner, the index of its kind and its Damascus
     day counted from the first day in the layer. About 16 bytes an incident.
+
+    In the browser, ``supercluster`` indexes the points once, when the layer is first added
+    to a map (clusters of 50 pixels, from the map's minimum zoom to one below its maximum, so
+    that every incident stands alone at the maximum zoom). After each move or zoom, only the
+    clusters and incidents in view (with half a screen around it) are Leaflet layers: a few
+    hundred, whatever the number of incidents. Layers still in view are kept from one move to
+    the next. A cluster is a ``div.marker-cluster.dz-cluster`` (the look of
+    leaflet.markercluster's default style: small, medium, large) holding its count; a click
+    zooms to where it splits. A single incident is a ``path.dz-incident`` circle filled with
+    its kind's colour, with a tooltip "kind, day". Both sit in the incidents' pane, above the
+    zones' names. Removing the layer (streamlit-folium swapping the dynamic layers on a rerun,
+    or the layer control) removes its listeners and everything it drew.
     """
 
     _template = Template(
@@ -559,29 +571,90 @@ class CompactIncidentCluster(folium.elements.JSCSSMixin, MacroElement):
         {% macro script(this, kwargs) %}
             (function () {
                 var base = {{ this.base }}, kinds = {{ this.kinds }}, flat = {{ this.flat }};
-                var cluster = L.markerClusterGroup({chunkedLoading: true, maxClusterRadius: 50});
-                var markers = [];
-                for (var i = 0; i < flat.length; i += 4) {
-                    var kind = kinds[flat[i + 2]];
-                    var day = new Date((base[2] + flat[i + 3]) * 864e5).toISOString().slice(0, 10);
-                    var marker = L.circleMarker(
-                        [base[0] + flat[i] * base[3], base[1] + flat[i + 1] * base[3]],
-                        {radius: 5, weight: 1, color: "#ffffff", fillOpacity: 0.85,
-                         fillColor: kind[1], className: "dz-incident"});
-                    marker.bindTooltip(kind[0] + ", " + day);
-                    markers.push(marker);
+                var index = null, shown = {}, group = L.layerGroup();
+                function indexed(map) {
+                    if (index) { return index; }
+                    var points = new Array(flat.length / 4);
+                    for (var i = 0, j = 0; j < flat.length; i++, j += 4) {
+                        points[i] = {i: i, geometry: {coordinates: [
+                            base[1] + flat[j + 1] * base[3], base[0] + flat[j] * base[3]]}};
+                    }
+                    var top = map.getMaxZoom();
+                    index = new Supercluster({
+                        radius: 50, extent: 256, minZoom: Math.max(0, map.getMinZoom() || 0),
+                        maxZoom: isFinite(top) ? Math.max(0, top - 1) : 16
+                    });
+                    return index.load(points);
                 }
-                cluster.addLayers(markers);
-                cluster.addTo({{ this._parent.get_name() }});
+                function cluster(f, map) {
+                    var n = f.properties.point_count, ll = f.geometry.coordinates;
+                    var size = n < 10 ? "small" : n < 100 ? "medium" : "large";
+                    var marker = L.marker([ll[1], ll[0]], {
+                        pane: "dz-incidents", title: n + " incidents",
+                        icon: L.divIcon({
+                            html: "<div><span>" + n + "</span></div>",
+                            className: "marker-cluster marker-cluster-" + size + " dz-cluster",
+                            iconSize: L.point(40, 40)
+                        })
+                    });
+                    var id = f.properties.cluster_id;
+                    marker.on("click", function () {
+                        map.setView(marker.getLatLng(), index.getClusterExpansionZoom(id));
+                    });
+                    return marker;
+                }
+                function incident(f) {
+                    var j = 4 * f.i, kind = kinds[flat[j + 2]], ll = f.geometry.coordinates;
+                    var day = new Date((base[2] + flat[j + 3]) * 864e5).toISOString().slice(0, 10);
+                    return L.circleMarker([ll[1], ll[0]], {
+                        radius: 5, weight: 1, color: "#ffffff", fill: true, fillOpacity: 0.85,
+                        fillColor: kind[1], className: "dz-incident", pane: "dz-incidents"
+                    }).bindTooltip(kind[0] + ", " + day);
+                }
+                var Clusters = L.Layer.extend({
+                    draw: function () {
+                        var map = this._map;
+                        if (!map) { return; }
+                        var b = map.getBounds().pad(0.5), next = {};
+                        var found = indexed(map).getClusters([
+                            Math.max(-180, b.getWest()), Math.max(-85, b.getSouth()),
+                            Math.min(180, b.getEast()), Math.min(85, b.getNorth())
+                        ], Math.round(map.getZoom()));
+                        for (var k = 0; k < found.length; k++) {
+                            var f = found[k], c = f.properties && f.properties.cluster;
+                            var key = c ? "c" + f.properties.cluster_id : "p" + f.i;
+                            next[key] = shown[key] || (c ? cluster(f, map) : incident(f));
+                        }
+                        for (key in shown) {
+                            if (!next[key]) { group.removeLayer(shown[key]); }
+                        }
+                        for (key in next) {
+                            if (!shown[key]) { group.addLayer(next[key]); }
+                        }
+                        shown = next;
+                    },
+                    onAdd: function (map) {
+                        if (!map.getPane("dz-incidents")) {
+                            map.createPane("dz-incidents").style.zIndex = 610;
+                        }
+                        group.addTo(map);
+                        map.on("moveend", this.draw, this);
+                        this.draw();
+                    },
+                    onRemove: function (map) {
+                        map.off("moveend", this.draw, this);
+                        map.removeLayer(group);
+                        group.clearLayers();
+                        shown = {};
+                    }
+                });
+                new Clusters().addTo({{ this._parent.get_name() }});
             })();
         {% endmacro %}
         """
     )
-    default_js = [
-        ("markerclusterjs", "/app/static/vendor/leaflet.markercluster/leaflet.markercluster.js")
-    ]
+    default_js = [("supercluster", "/app/static/vendor/supercluster/supercluster.min.js")]
     default_css = [
-        ("markerclustercss", "/app/static/vendor/leaflet.markercluster/MarkerCluster.css"),
         (
             "markerclusterdefaultcss",
             "/app/static/vendor/leaflet.markercluster/MarkerCluster.Default.css",
@@ -614,7 +687,7 @@ class CompactIncidentCluster(folium.elements.JSCSSMixin, MacroElement):
 
 
 def _clustered_markers(part: pd.DataFrame) -> CompactIncidentCluster:
-    """Many incidents: compact clustered markers with a short tooltip each."""
+    """Many incidents: clustered in the browser, with a short tooltip on each single one."""
     return CompactIncidentCluster(part)
 
 
