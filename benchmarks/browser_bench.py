@@ -70,6 +70,17 @@ WIDE_WINDOW = 3650
 #: A step is over when the page and the map have not changed for this long (not counted).
 QUIET_MS = 400
 STEP_TIMEOUT_S = 90.0
+#: The measures, in the order they run (``--only`` picks some of them).
+MEASURES = (
+    "plain_streamlit",
+    "cold_start_bundled",
+    "step_bundled",
+    "interactions",
+    "cold_start_100k",
+    "step_100k",
+    "payload_100k_wide",
+    "import",
+)
 
 
 def log(message: str) -> None:
@@ -871,6 +882,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="cold-start runs (default 3)")
     parser.add_argument("--steps", type=int, default=20, help="slider steps (default 20)")
     parser.add_argument(
+        "--wide-steps",
+        type=int,
+        default=1,
+        help=f"slider steps with the {WIDE_WINDOW}-day window (default 1)",
+    )
+    parser.add_argument(
         "--incidents", type=int, default=100_000, help="synthetic incidents (default 100000)"
     )
     parser.add_argument(
@@ -883,7 +900,19 @@ def main(argv: list[str] | None = None) -> int:
         help="rows of the import benchmark (default 1000000)",
     )
     parser.add_argument("--skip-import", action="store_true", help="no import benchmark")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=MEASURES,
+        metavar="MEASURE",
+        help="run only this measure (repeat for more): " + ", ".join(MEASURES),
+    )
     args = parser.parse_args(argv)
+    wanted = set(args.only or MEASURES)
+    if args.skip_large:
+        wanted -= {"cold_start_100k", "step_100k", "payload_100k_wide"}
+    if args.skip_import:
+        wanted.discard("import")
     if not browser.CHROMIUM.exists():
         print(f"browser_bench: {browser.CHROMIUM} not found (make browser)", file=sys.stderr)
         return 2
@@ -896,8 +925,11 @@ def main(argv: list[str] | None = None) -> int:
     result["load_average"] = {"start": os.getloadavg()[0]}
     errors: dict[str, str] = {}
 
-    def part(name: str, measure: Any) -> None:
+    def part(name: str, label: str, measure: Any) -> None:
         """Run one measure; a failure is recorded and the run goes on with the next one."""
+        if name not in wanted:
+            return
+        log(label)
         try:
             result[name] = measure()
         except Exception as exc:  # noqa: BLE001 - reported in the output, not fatal
@@ -907,45 +939,62 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="dezmap-bench-") as tmp, sync_playwright() as pw:
         chromium = browser.launch_chromium(pw)
         try:
-            log("plain Streamlit page")
-            part("plain_streamlit", lambda: plain_streamlit(chromium, args.runs))
-            log("cold start, bundled data")
-            part("cold_start_bundled", lambda: cold_start(chromium, DATA, args.runs))
-            log("slider steps, bundled data")
+            part(
+                "plain_streamlit",
+                "plain Streamlit page",
+                lambda: plain_streamlit(chromium, args.runs),
+            )
+            part(
+                "cold_start_bundled",
+                "cold start, bundled data",
+                lambda: cold_start(chromium, DATA, args.runs),
+            )
             bundled = load_timeline(DATA)
             part(
                 "step_bundled",
+                "slider steps, bundled data",
                 lambda: slider(
                     chromium, DATA, bundled, args.steps, STEP_START, DEFAULT_WINDOW_DAYS
                 ),
             )
-            log("interactions, bundled data")
-            part("interactions", lambda: interactions(chromium, DATA, bundled))
-            if not args.skip_large:
+            part(
+                "interactions",
+                "interactions, bundled data",
+                lambda: interactions(chromium, DATA, bundled),
+            )
+            if wanted & {"cold_start_100k", "step_100k", "payload_100k_wide"}:
                 log(f"building {args.incidents:,} synthetic incidents")
                 large = browser.synthetic_folder(Path(tmp) / "data", args.incidents)
                 timeline = load_timeline(large)
                 result["incidents_loaded"] = timeline.n_incidents
                 result["incidents"] = args.incidents
-                log("cold start, synthetic data")
-                part("cold_start_100k", lambda: cold_start(chromium, large, args.runs))
-                log("slider steps, synthetic data")
+                part(
+                    "cold_start_100k",
+                    "cold start, synthetic data",
+                    lambda: cold_start(chromium, large, args.runs),
+                )
                 part(
                     "step_100k",
+                    "slider steps, synthetic data",
                     lambda: slider(
                         chromium, large, timeline, args.steps, STEP_START, DEFAULT_WINDOW_DAYS
                     ),
                 )
-                log(f"one step, synthetic data, {WIDE_WINDOW}-day window")
                 part(
                     "payload_100k_wide",
-                    lambda: slider(chromium, large, timeline, 1, WIDE_START, WIDE_WINDOW),
+                    f"one step, synthetic data, {WIDE_WINDOW}-day window",
+                    lambda: slider(
+                        chromium, large, timeline, args.wide_steps, WIDE_START, WIDE_WINDOW
+                    ),
                 )
         finally:
             chromium.close()
-    if not args.skip_import:
-        log(f"dezmap import of {args.import_rows:,} UCDP rows")
-        part("import", lambda: _import_bench(args.import_rows))
+    if "import" in wanted:
+        part(
+            "import",
+            f"dezmap import of {args.import_rows:,} UCDP rows",
+            lambda: _import_bench(args.import_rows),
+        )
     result["errors"] = errors
     result["load_average"]["end"] = os.getloadavg()[0]
     result["pass"] = verdicts(result)
