@@ -253,24 +253,121 @@ def test_incident_markers_are_filled_with_their_kind_colour(page, server, timeli
     assert sorted(fills) == sorted(kind_color(str(k)) for k in shown["kind"])
 
 
-def test_many_incidents_are_drawn_as_clusters(context, tmp_path):
-    data = browser.synthetic_folder(tmp_path / "many", 5_000)
-    instant = "2022-12-30T12:00+03:00"
-    timeline = load_timeline(data)
+#: What the incident clusters on the map hold: the sum of the clusters' counts, the single
+#: incidents (``path.dz-incident``, of every layer), and the map's zoom.
+_CLUSTERED_JS = """() => {
+    const clusters = Array.from(document.querySelectorAll(".dz-cluster"));
+    return {
+        clusters: clusters.length,
+        inClusters: clusters.reduce((sum, c) => sum + Number(c.textContent), 0),
+        singles: document.querySelectorAll("path.dz-incident").length,
+        old: document.querySelectorAll("[data-dz-old]").length,
+        zoom: window.map.getZoom(),
+        moveListeners: (window.map._events.moveend || []).length,
+    };
+}"""
+
+#: The element of ``selector`` nearest the map's centre: its index, distance (px) and fill.
+_NEAREST_JS = """(selector) => {
+    const box = document.querySelector(".leaflet-container").getBoundingClientRect();
+    const cx = box.left + box.width / 2, cy = box.top + box.height / 2;
+    let best = null;
+    document.querySelectorAll(selector).forEach((el, i) => {
+        const r = el.getBoundingClientRect();
+        const d = Math.hypot(r.left + r.width / 2 - cx, r.top + r.height / 2 - cy);
+        if (!best || d < best.distance) {
+            best = {index: i, distance: d, fill: (el.getAttribute("fill") || "").toLowerCase()};
+        }
+    });
+    return best;
+}"""
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory):
+    """A server on the bundled data plus 5,000 synthetic incidents, and their timeline."""
+    data = browser.synthetic_folder(tmp_path_factory.mktemp("many") / "data", 5_000)
+    with browser.serve(data) as running:
+        yield running, load_timeline(data)
+
+
+def _in_window(timeline, instant: str):
     shown = window_incidents(timeline, instant, window_days=3650)
-    assert (shown.drop_duplicates("violation_id")["dataset"] == "synthetic").sum() > DETAIL_LIMIT
-    with browser.serve(data) as many:
-        page, log = browser.new_page(context, many.base_url)
-        page.goto(f"{many.base_url}/?at={q(instant)}&window=3650")
-        browser.wait_for_map(page)
-        browser.wait_for_idle(page)
-        clusters = browser.map_frame(page).locator(".marker-cluster")
-        deadline = time.monotonic() + 15  # clusters are added in chunks, after the run
-        while not clusters.count() and not log.page_errors and time.monotonic() < deadline:
-            page.wait_for_timeout(100)
-        assert log.page_errors == []
-        assert clusters.count() > 0
-        assert log.unexpected_console_errors() == []
+    return shown.drop_duplicates(["dataset", "violation_id"])
+
+
+def _clustered(frame) -> dict:
+    return frame.evaluate(_CLUSTERED_JS)
+
+
+def _wait_for_total(frame, total: int, timeout: float = 30_000) -> dict:
+    """Wait until the clusters' counts and the single markers add up to ``total``."""
+    frame.wait_for_function(
+        f"(total) => {{ const c = ({_CLUSTERED_JS})(); "
+        "return c.clusters > 0 && c.old === 0 && c.inClusters + c.singles === total; }",
+        arg=total,
+        timeout=timeout,
+        polling=100,
+    )
+    return _clustered(frame)
+
+
+def test_many_incidents_are_drawn_as_clusters(context, many):
+    server, timeline = many
+    instant = "2022-12-30T12:00+03:00"
+    shown = _in_window(timeline, instant)
+    synthetic = shown[shown["dataset"] == "synthetic"]
+    assert len(synthetic) > DETAIL_LIMIT
+    page, log = browser.new_page(context, server.base_url)
+    page.goto(f"{server.base_url}/?at={q(instant)}&window=3650")
+    browser.wait_for_map(page)
+    browser.wait_for_idle(page)
+    frame = browser.map_frame_object(page)
+    # every incident in the window is in a cluster's count or drawn alone, once
+    got = _wait_for_total(frame, len(shown))
+    assert 0 < got["clusters"] <= 400 and got["singles"] < DETAIL_LIMIT
+
+    # a click on a cluster zooms in to where it splits
+    nearest = frame.evaluate(_NEAREST_JS, ".dz-cluster")
+    cluster = browser.map_frame(page).locator(".dz-cluster").nth(nearest["index"])
+    # focus the map first: Leaflet focuses it on mousedown, the page then scrolls to show it
+    # whole and the mouseup would land elsewhere (see browser.click_path)
+    frame.evaluate("() => document.querySelector('.leaflet-container').focus()")
+    cluster.scroll_into_view_if_needed()
+    # the zoom is animated: wait for its end (moveend), or a later setView would be undone
+    frame.evaluate(
+        "() => { window.__dzMoved = false;"
+        " window.map.once('moveend', () => { window.__dzMoved = true; }); }"
+    )
+    cluster.click()
+    frame.wait_for_function("() => window.__dzMoved", polling=100)
+    assert frame.evaluate("() => window.map.getZoom()") > got["zoom"]
+    browser.wait_for_idle(page)
+
+    # zoomed in far enough, an incident is a single marker in its kind's colour
+    one = synthetic.sort_values("violation_id").iloc[0]
+    frame.evaluate(
+        "([lat, lon]) => window.map.setView([lat, lon], window.map.getMaxZoom(), {animate: false})",
+        [float(one["lat"]), float(one["lon"])],
+    )
+    frame.wait_for_function(
+        f"() => {{ const n = ({_NEAREST_JS})('path.dz-incident'); "
+        "return n !== null && n.distance < 25; }",
+        polling=100,
+    )
+    browser.wait_for_idle(page)
+    nearest = frame.evaluate(_NEAREST_JS, "path.dz-incident")
+    assert nearest["fill"] == kind_color(str(one["kind"]))
+    marker = browser.map_frame(page).locator("path.dz-incident").nth(nearest["index"])
+    marker.hover()
+    day = one["occurred"].tz_convert("Asia/Damascus").date().isoformat()
+    # (the zones' tooltips are folium's, ``.foliumtooltip``)
+    tooltip = browser.map_frame(page).locator(".leaflet-tooltip:not(.foliumtooltip)")
+    tooltip.wait_for(state="visible")
+    assert tooltip.inner_text() == f"{one['kind']}, {day}"
+    assert log.page_errors == []
+    assert log.unexpected_console_errors() == []
+    assert log.foreign_requests() == []
 
 
 # --- c. the address is a permalink -----------------------------------------------------------
@@ -570,3 +667,36 @@ def test_a_first_visitor_cannot_reach_a_page_app_py_does_not_list(context):
         assert "Editing is off" not in page.content()
         nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
         assert "Map" in nav and "Edit zones" not in nav and "edit" not in nav.lower()
+
+
+def test_a_slider_step_replaces_the_cluster_layer(context, many):
+    server, timeline = many
+    # a day on which incidents enter the 3,650-day window, so that the layers change
+    day = next(
+        d
+        for d in (dt.date(2022, 12, 20) + dt.timedelta(days=i) for i in range(10))
+        if len(_in_window(timeline, f"{d + dt.timedelta(days=1)}T12:00+03:00"))
+        != len(_in_window(timeline, f"{d}T12:00+03:00"))
+    )
+    after = day + dt.timedelta(days=1)
+    page, log = browser.new_page(context, server.base_url)
+    page.goto(f"{server.base_url}/?at={q(f'{day}T12:00+03:00')}&window=3650")
+    browser.wait_for_map(page)
+    browser.wait_for_settled(page)
+    frame = browser.map_frame_object(page)
+    before = _wait_for_total(frame, len(_in_window(timeline, f"{day}T12:00+03:00")))
+    frame.evaluate(
+        "() => document.querySelectorAll('.dz-cluster, path.dz-incident')"
+        ".forEach((el) => el.setAttribute('data-dz-old', '1'))"
+    )
+    browser.press_day_slider(page, "ArrowRight")
+    page.locator(browser.HEADING).filter(
+        has_text=f"{after.day} {after:%B %Y}, 12:00 Damascus time"
+    ).wait_for()
+    browser.wait_for_idle(page)
+    # the new layer's counts, once: the old layer's markers are all gone, not kept beside it
+    got = _wait_for_total(frame, len(_in_window(timeline, f"{after}T12:00+03:00")))
+    assert got["old"] == 0
+    assert got["moveListeners"] == before["moveListeners"]  # the old layer stopped listening
+    assert log.page_errors == []
+    assert log.unexpected_console_errors() == []
