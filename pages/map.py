@@ -56,6 +56,7 @@ shown = st_folium(
     zoom=zoom,
 )
 record_extent(screen_extent("map"), shown)
+data.prefetch_zone(timeline, view)  # the focused zone's page, computed once this run ends
 with snap:  # drawn after the map, in its place above it: it knows the extent on screen
     snapshot_control(timeline, view, page="map", extent=screen_extent("map"))
 

@@ -4,9 +4,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import schema
-from geo.charts import zone_timeline_chart
 from geo.export import for_display
-from geo.metrics import zone_compliance, zone_daily
 from geo.render import md_escape, outline_history_map
 from geo.timemodel import linked_incidents
 from geo.view import nearest_instant, page_zone, select, with_changes
@@ -121,8 +119,7 @@ for _, v in linked_incidents(shown, zone_id, incident_mask=mask).iterrows():
     )
 
 st.subheader("Timeline")
-daily = zone_daily(shown, zone_id, window_days=view.window, incident_mask=mask)
-st.altair_chart(zone_timeline_chart(daily, mine, at=view.at), width="content")
+st.vega_lite_chart(data.zone_chart_spec(timeline, zone_id, view), width="content")
 
 st.subheader("Compliance")
 if mine.empty:
@@ -135,7 +132,7 @@ else:
         "means the first incident is dated to the day."
     )
     st.dataframe(
-        zone_compliance(shown, zone_id, incident_mask=mask),
+        data.zone_compliance_table(timeline, zone_id, view),
         hide_index=True,
         width="stretch",
     )

@@ -400,3 +400,128 @@ def test_widgets_keep_the_view_across_page_switches_without_being_given_it_again
         assert app.selectbox(key="w.zone").value == "eastern-ghouta", page
         assert app.query_params["zone"] == "eastern-ghouta", page
     assert app.number_input(key="w.window").value == 3
+
+
+# --- the Zone page's cached figures (issue 12) --------------------------------------------------
+
+
+def zone_figures(folder, zone_id: str, **filters) -> tuple:
+    """The compliance table and the chart's daily incident counts, computed with geo."""
+    from geo.datasets import load_timeline
+    from geo.metrics import zone_compliance, zone_daily
+    from geo.view import View, select
+
+    timeline = load_timeline(folder)
+    scene = select(timeline, View(at=timeline.range[1], **filters))
+    daily = zone_daily(scene.timeline, zone_id, incident_mask=scene.mask)
+    return zone_compliance(scene.timeline, zone_id, incident_mask=scene.mask), daily
+
+
+def chart_incidents(app: AppTest) -> int:
+    """The incidents the Zone page's chart shows, summed over its days."""
+    import pyarrow as pa
+
+    (chart,) = app.get("vega_lite_chart")
+    total = 0
+    for dataset in chart.proto.datasets:
+        table = pa.ipc.open_stream(dataset.data.data).read_all()
+        if "incidents" in table.column_names:
+            total += sum(table.column("incidents").to_pylist())
+    return total
+
+
+def compliance_table(app: AppTest):
+    return app.dataframe[-1].value
+
+
+def test_zone_page_figures_follow_the_data_files(data_copy, monkeypatch):
+    import csv
+
+    monkeypatch.setenv("DEZMAP_DATA", str(data_copy))
+    app = start(at="2017-07-23T12:00+03:00", zone="eastern-ghouta")
+    app.switch_page("pages/zone.py").run()
+    before, chart_before = compliance_table(app), chart_incidents(app)
+    expected, daily = zone_figures(data_copy, "eastern-ghouta")
+    assert before.equals(expected) and chart_before == daily["incidents"].sum()
+    # one more incident in the zone, under the Astana memorandum: a copy of one under another id
+    path = data_copy / "violations.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    (row,) = [r for r in rows if r["violation_id"] == "v-20170723-duma"]
+    rows.append({**row, "violation_id": row["violation_id"] + "-again"})
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    app.run()
+    assert not app.exception
+    after, chart_after = compliance_table(app), chart_incidents(app)
+    expected, daily = zone_figures(data_copy, "eastern-ghouta")
+    assert after.equals(expected), "the Zone page shows stale cached figures"
+    assert not after.equals(before)
+    assert chart_after == daily["incidents"].sum() == chart_before + 1
+
+
+def test_zone_page_compliance_follows_the_kind_filter():
+    app = start(at="2017-07-23T12:00+03:00", zone="eastern-ghouta")
+    app.switch_page("pages/zone.py").run()
+    unfiltered = compliance_table(app)
+    app.multiselect(key="w.kinds").set_value(["shelling"]).run()
+    assert app.query_params["kinds"] == "shelling"
+    shelling = compliance_table(app)
+    expected, daily = zone_figures(DATA, "eastern-ghouta", kinds=("shelling",))
+    assert shelling.equals(expected)
+    assert not shelling.equals(unfiltered)
+    assert chart_incidents(app) == daily["incidents"].sum()
+    app.multiselect(key="w.kinds").set_value([]).run()
+    assert compliance_table(app).equals(unfiltered)
+
+
+def test_the_cached_chart_is_streamlits_own_spec_at_each_instant():
+    import pandas as pd
+
+    from geo.charts import zone_timeline_chart
+    from geo.metrics import zone_daily
+    from geo.view import View, select
+    from ui import data
+
+    timeline = data.timeline()
+    for at, zone_id, kinds in [
+        ("2017-07-23T09:00Z", "eastern-ghouta", ()),
+        ("2018-03-01T21:30Z", "eastern-ghouta", ()),
+        ("2019-05-01T09:00Z", "idlib", ("airstrike",)),
+    ]:
+        view = View(at=pd.Timestamp(at), zone=zone_id, kinds=kinds, window=10)
+        scene = select(timeline, view)
+        daily = zone_daily(scene.timeline, zone_id, window_days=10, incident_mask=scene.mask)
+        frame = scene.timeline.agreements.frame
+        mine = frame[frame["zone_ids"].map(lambda z, zone_id=zone_id: zone_id in z)]
+        direct = data.vega_lite_spec(zone_timeline_chart(daily, mine, at=view.at))
+        assert data.zone_chart_spec(timeline, zone_id, view) == direct, at
+    # the instant is swapped into one cached chart, not a chart drawn per instant
+    key = (*data._zone_key(view), "idlib", 10.0)
+    assert data._zone_chart(timeline, *key, None)[1] is not None
+
+
+def test_focusing_a_zone_on_the_map_prefetches_its_page(data_copy, monkeypatch):
+    import threading
+
+    from ui import data
+
+    monkeypatch.setenv("DEZMAP_DATA", str(data_copy))  # a data version nothing has cached
+    calls = []
+    real = data.zone_compliance
+    monkeypatch.setattr(
+        data, "zone_compliance", lambda *a, **k: calls.append(a[1]) or real(*a, **k)
+    )
+    app = start(at="2017-07-23T12:00+03:00")
+    app.selectbox(key="w.zone").set_value("east-qalamoun").run()
+    for thread in threading.enumerate():
+        if thread.name == "dezmap-prefetch-zone":
+            thread.join(60)
+    assert calls == ["east-qalamoun"]
+    app.switch_page("pages/zone.py").run()
+    assert app.title[0].value == "East Qalamoun"
+    assert calls == ["east-qalamoun"]  # the page found it computed
+    expected, _ = zone_figures(data_copy, "east-qalamoun")
+    assert compliance_table(app).equals(expected)

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+import traceback
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
+from geo import schema
 from geo.config import default_data_dir
 from geo.datasets import imported_dir, load_timeline
 from geo.errors import DataError
 from geo.filters import event_instants
+from geo.metrics import zone_compliance, zone_daily
 from geo.render import ReferenceLayer, md_escape
 from geo.render.reference import load_reference_layers
 from geo.timemodel import Timeline
+from geo.view import View, select
 
 
 def data_dir() -> Path:
@@ -167,3 +174,179 @@ def reference_layers() -> tuple[list[ReferenceLayer], list[str]]:
     if not folder.is_dir():
         return [], []
     return _reference(str(folder), _fingerprint(list(folder.glob("*.geojson"))))
+
+
+# --- the Zone page's figures, cached per data version, zone and filters ----------------------
+#
+# They depend on the data, the zone, the incident filters (kinds, perpetrators, data sets) and,
+# for the chart, the window; not on the instant (only the chart's rule marks it, swapped in on
+# each run: :func:`zone_chart_spec`) nor on the zones shown. Keyed on the data folder's
+# fingerprint like the loaders above, so a change of the files is a new key, never a stale
+# table. The timeline itself is passed unhashed (``_timeline``): the fingerprint stands for it.
+
+
+def _zone_key(view: View) -> tuple[str, tuple, tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    folder = data_dir()
+    return str(folder), _loaded_fingerprint(folder), view.kinds, view.perpetrators, view.datasets
+
+
+def _filtered(
+    timeline: Timeline, kinds: tuple[str, ...], perpetrators: tuple[str, ...], datasets: tuple
+) -> tuple[Timeline, np.ndarray | None]:
+    """The timeline with the chosen data sets' agreements and the filters' incident mask."""
+    scene = select(
+        timeline,
+        View(at=timeline.range[1], kinds=kinds, perpetrators=perpetrators, datasets=datasets),
+    )
+    return scene.timeline, scene.mask
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _compliance(
+    _timeline: Timeline,
+    folder: str,
+    fingerprint: tuple,
+    kinds: tuple[str, ...],
+    perpetrators: tuple[str, ...],
+    datasets: tuple[str, ...],
+    zone_id: str,
+) -> pd.DataFrame:
+    shown, mask = _filtered(_timeline, kinds, perpetrators, datasets)
+    return zone_compliance(shown, zone_id, incident_mask=mask)
+
+
+def zone_compliance_table(timeline: Timeline, zone_id: str, view: View) -> pd.DataFrame:
+    """:func:`geo.metrics.zone_compliance` of a zone under the view's filters (cached)."""
+    return _compliance(timeline, *_zone_key(view), zone_id)
+
+
+#: The instant the cached chart is drawn at; each run moves its rule to the view's instant.
+_CHART_PLACEHOLDER = pd.Timestamp("2000-01-01T00:00", tz="UTC")
+
+
+def _instant_mark(at: pd.Timestamp) -> tuple[str, bytes]:
+    """The name and Arrow bytes of the chart's instant dataset, as Streamlit makes them.
+
+    The frame is :func:`geo.charts.zone_timeline_chart`'s mark of the instant; whether it
+    still is is checked on every cached chart (:func:`_zone_chart`).
+    """
+    from streamlit import dataframe_util
+    from streamlit.util import calc_hash
+
+    local = pd.Timestamp(at).tz_convert(schema.DAMASCUS).tz_localize(None)
+    mark = pd.DataFrame({"start": [local], "label": [schema.format_local(at)]})
+    data = dataframe_util.convert_anything_to_arrow_bytes(mark)
+    return calc_hash(data), data
+
+
+def vega_lite_spec(chart: Any) -> dict:
+    """An Altair chart as ``st.altair_chart`` sends it: a Vega-Lite spec, data as Arrow bytes.
+
+    Streamlit's own conversion (theme and data transformer set under its lock), so that
+    ``st.vega_lite_chart`` of the result draws exactly what ``st.altair_chart`` would.
+    """
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+
+    return _convert_altair_to_vega_lite_spec(chart)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _zone_chart(
+    _timeline: Timeline,
+    folder: str,
+    fingerprint: tuple,
+    kinds: tuple[str, ...],
+    perpetrators: tuple[str, ...],
+    datasets: tuple[str, ...],
+    zone_id: str,
+    window: float,
+    at: pd.Timestamp | None,
+) -> tuple[dict, str | None]:
+    """The zone's chart spec at ``at`` (None: at the placeholder, its mark's name beside it)."""
+    from geo.charts import zone_timeline_chart
+
+    shown, mask = _filtered(_timeline, kinds, perpetrators, datasets)
+    daily = zone_daily(shown, zone_id, window_days=window, incident_mask=mask)
+    frame = shown.agreements.frame
+    mine = frame[frame["zone_ids"].map(lambda z: zone_id in z)]
+    spec = vega_lite_spec(zone_timeline_chart(daily, mine, at=at or _CHART_PLACEHOLDER))
+    if at is not None:
+        return spec, None
+    name, data = _instant_mark(_CHART_PLACEHOLDER)
+    if spec.get("datasets", {}).get(name) != data:
+        return spec, None  # the chart's mark is no longer what _instant_mark makes
+    return spec, name
+
+
+def _renamed(node: Any, old: str, new: str) -> Any:
+    """A copy of a spec in which references to dataset ``old`` name ``new``."""
+    if isinstance(node, dict):
+        if node.get("name") == old and set(node) == {"name"}:
+            return {"name": new}
+        return {k: _renamed(v, old, new) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_renamed(v, old, new) for v in node]
+    return node
+
+
+def zone_chart_spec(timeline: Timeline, zone_id: str, view: View) -> dict:
+    """The Zone page's timeline chart (:func:`geo.charts.zone_timeline_chart`) as a spec.
+
+    For ``st.vega_lite_chart``: the same spec and data ``st.altair_chart`` sends for the
+    chart at the view's instant. The chart is built and converted once per data version,
+    zone, window and filters; each run only puts the instant's rule and label in.
+    """
+    key = (*_zone_key(view), zone_id, float(view.window))
+    spec, placeholder = _zone_chart(timeline, *key, None)
+    if placeholder is None:  # cannot swap the instant: one chart per instant
+        return _zone_chart(timeline, *key, view.at)[0]
+    name, data = _instant_mark(view.at)
+    out = _renamed({k: v for k, v in spec.items() if k != "datasets"}, placeholder, name)
+    out["datasets"] = {  # in the same order as Streamlit's conversion would give them
+        (name if k == placeholder else k): (data if k == placeholder else v)
+        for k, v in spec["datasets"].items()
+    }
+    return out
+
+
+#: The (data, zone, filters, window) the Zone page's figures were prefetched for.
+_PREFETCHED: dict[tuple, None] = {}
+_PREFETCH_LIMIT = 256
+_prefetch_lock = threading.Lock()
+
+
+def prefetch_zone(timeline: Timeline, view: View) -> threading.Thread | None:
+    """Fill the Zone page's caches for the focused zone in a background thread.
+
+    Called by the Map page: a user who has just chosen a zone to focus on often opens its
+    page next. The thread waits until no page run is in progress (the run that called it
+    goes first), then computes the zone's compliance table and chart; a Zone page opened
+    meanwhile waits for the same computation rather than doing it twice. Once per zone,
+    filters, window and data version; None when there is nothing to do.
+    """
+    if not view.zone or view.zone not in timeline.zones.zone_ids:
+        return None
+    key = (*_zone_key(view), view.zone, float(view.window))
+    with _prefetch_lock:
+        if key in _PREFETCHED:
+            return None
+        _PREFETCHED[key] = None
+        while len(_PREFETCHED) > _PREFETCH_LIMIT:
+            _PREFETCHED.pop(next(iter(_PREFETCHED)))
+    thread = threading.Thread(
+        target=_prefetch, args=(timeline, view), name="dezmap-prefetch-zone", daemon=True
+    )
+    thread.start()
+    return thread
+
+
+def _prefetch(timeline: Timeline, view: View) -> None:
+    from ui.serve import after_page_runs, quiet_cache_warnings
+
+    quiet_cache_warnings()
+    after_page_runs()
+    try:
+        zone_compliance_table(timeline, view.zone, view)
+        zone_chart_spec(timeline, view.zone, view)
+    except Exception:  # noqa: BLE001 - the Zone page computes (and reports) it itself
+        traceback.print_exc()

@@ -24,6 +24,7 @@ import time
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from geo.cli.serve import EDIT_ENV, HOST_ENV, TOKEN_ENV, token_required
 
@@ -75,13 +76,12 @@ def warm_up() -> float:
     First what the Map page (the first a visitor sees) needs, in the order it imports it, so
     that a visitor's first run importing the same modules meanwhile only waits on them (two
     threads importing in the same order cannot deadlock); then, once no page run is in
-    progress (a first visitor's page goes first), the Zone page's charts and, with
+    progress (a first visitor's page goes first), the Zone page's charts and figures (for
+    the zone it shows without a focus, in the default view) and, with
     ``--edit``, the editor's caches. A data folder with errors is not an error here:
     the pages show the problems.
     """
     started = time.perf_counter()
-    import logging
-
     # the Map page's imports, in its order; not streamlit_folium: a component declared
     # before the server exists is never served
     import folium  # noqa: F401 - imported for its cost, once
@@ -89,11 +89,7 @@ def warm_up() -> float:
     from geo.render import base_map
     from ui import data
 
-    # filling the caches outside a page run is intended: Streamlit's warning about it is noise
-    # (set after importing Streamlit, which configures its loggers on import)
-    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
-        logging.ERROR
-    )
+    quiet_cache_warnings()
 
     # The first map compiles folium's templates and decodes the country outlines, which do
     # not depend on the data: done first, while a visitor who arrives meanwhile loads the
@@ -104,10 +100,12 @@ def warm_up() -> float:
         data.events()
         data.choices()
         data.reference_layers()
-    # the other pages: the Zone page's charts; not while a visitor's page runs, which would
-    # then share the interpreter with this import
-    _after_page_runs()
+    # the other pages: the Zone page's charts and its figures for the zone it shows first;
+    # not while a visitor's page runs, which would then share the interpreter with them
+    after_page_runs()
     import altair  # noqa: F401 - imported for its cost, once
+
+    _warm_zone_page(data)
 
     if edit_access().enabled:
         # the editor's zones frame, its checks' records and the country outlines (decoding
@@ -122,13 +120,43 @@ def warm_up() -> float:
 _PAGE_RUN_THREAD = "ScriptRunner.scriptThread"
 
 
-def _after_page_runs(limit: float = 30.0) -> None:
+def quiet_cache_warnings() -> None:
+    """Silence Streamlit's warning that a cache is filled outside a page run (intended here).
+
+    Called after importing Streamlit, which configures its loggers on import.
+    """
+    import logging
+
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
+        logging.ERROR
+    )
+    logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
+
+
+def _warm_zone_page(data: Any) -> None:
+    """The Zone page's figures for the zone it shows without a focus, in the default view."""
+    from geo.view import default_view, page_zone
+
+    timeline = data.timeline_or_none()
+    if timeline is None:
+        return
+    view = default_view(timeline)
+    zone_id = page_zone(timeline, view)
+    after_page_runs()
+    data.zone_compliance_table(timeline, zone_id, view)
+    data.zone_chart_spec(timeline, zone_id, view)
+
+
+def after_page_runs(limit: float = 30.0) -> None:
     """Return once no page run is in progress, or after ``limit`` seconds."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline and any(
         t.name == _PAGE_RUN_THREAD and t.is_alive() for t in threading.enumerate()
     ):
         time.sleep(0.05)
+
+
+_after_page_runs = after_page_runs  # its former name
 
 
 def _warm_up_and_report() -> None:
