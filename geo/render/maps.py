@@ -14,6 +14,7 @@ them.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -412,7 +413,7 @@ class ZoneLabels(MacroElement):
 def incident_layers(incidents: pd.DataFrame) -> list[folium.FeatureGroup]:
     """One feature group of incident markers per data set (``bundled`` first)."""
     groups = []
-    names = sorted(set(incidents["dataset"]), key=lambda n: (n != "bundled", n))
+    names = sorted(incidents["dataset"].unique(), key=lambda n: (n != "bundled", n))
     for name in names:
         part = incidents[incidents["dataset"] == name].drop_duplicates("violation_id")
         label = "Bundled violations" if name == "bundled" else f"Incidents: {name}"
@@ -547,11 +548,14 @@ def _detailed_markers(part: pd.DataFrame) -> DetailedIncidents:
 
 
 class CompactIncidentCluster(folium.elements.JSCSSMixin, MacroElement):
-    """Many incidents, clustered in the browser, sent as one flat array of small integers.
+    """Many incidents, clustered in the browser, sent as four packed columns of integers.
 
     Each incident is four numbers: latitude and longitude on a grid of ``step`` degrees
     (about 100 m) from the layer's south-west corner, the index of its kind and its Damascus
-    day counted from the first day in the layer. About 16 bytes an incident.
+    day counted from the first day in the layer. Each column is sent as the base64 of a
+    little-endian array of the smallest unsigned type that holds it (8, 16 or 32 bits): for
+    the extent of Syria and ten years, 7 bytes an incident, about 9.4 characters (a JSON array
+    of the same numbers takes about 17, and is slower to write, send and parse).
 
     In the browser, ``supercluster`` indexes the points once, when the layer is first added
     to a map (clusters of 50 pixels, from the map's minimum zoom to one below its maximum, so
@@ -570,14 +574,22 @@ class CompactIncidentCluster(folium.elements.JSCSSMixin, MacroElement):
         """
         {% macro script(this, kwargs) %}
             (function () {
-                var base = {{ this.base }}, kinds = {{ this.kinds }}, flat = {{ this.flat }};
+                var base = {{ this.base }}, kinds = {{ this.kinds }};
+                var types = {u1: Uint8Array, u2: Uint16Array, u4: Uint32Array};
+                // typed arrays are in the platform's byte order: little-endian everywhere
+                var cols = {{ this.columns }}.map(function (c) {
+                    var text = atob(c[1]), bytes = new Uint8Array(text.length);
+                    for (var i = 0; i < text.length; i++) { bytes[i] = text.charCodeAt(i); }
+                    return new types[c[0]](bytes.buffer);
+                });
+                var lat = cols[0], lon = cols[1], kindOf = cols[2], dayOf = cols[3];
                 var index = null, shown = {}, group = L.layerGroup();
                 function indexed(map) {
                     if (index) { return index; }
-                    var points = new Array(flat.length / 4);
-                    for (var i = 0, j = 0; j < flat.length; i++, j += 4) {
+                    var points = new Array(lat.length);
+                    for (var i = 0; i < lat.length; i++) {
                         points[i] = {i: i, geometry: {coordinates: [
-                            base[1] + flat[j + 1] * base[3], base[0] + flat[j] * base[3]]}};
+                            base[1] + lon[i] * base[3], base[0] + lat[i] * base[3]]}};
                     }
                     var top = map.getMaxZoom();
                     index = new Supercluster({
@@ -604,8 +616,8 @@ class CompactIncidentCluster(folium.elements.JSCSSMixin, MacroElement):
                     return marker;
                 }
                 function incident(f) {
-                    var j = 4 * f.i, kind = kinds[flat[j + 2]], ll = f.geometry.coordinates;
-                    var day = new Date((base[2] + flat[j + 3]) * 864e5).toISOString().slice(0, 10);
+                    var kind = kinds[kindOf[f.i]], ll = f.geometry.coordinates;
+                    var day = new Date((base[2] + dayOf[f.i]) * 864e5).toISOString().slice(0, 10);
                     return L.circleMarker([ll[1], ll[0]], {
                         radius: 5, weight: 1, color: "#ffffff", fill: true, fillOpacity: 0.85,
                         fillColor: kind[1], className: "dz-incident", pane: "dz-incidents"
@@ -664,8 +676,9 @@ class CompactIncidentCluster(folium.elements.JSCSSMixin, MacroElement):
     def __init__(self, part: pd.DataFrame, step: float = 0.001) -> None:
         super().__init__()
         self._name = "CompactIncidentCluster"
-        kinds = sorted(set(part["kind"].astype(str)))
-        codes = {k: i for i, k in enumerate(kinds)}
+        # one pass in C, not a Python loop over the rows (0.5 s for 100k incidents)
+        codes, uniques = pd.factorize(part["kind"], sort=True, use_na_sentinel=False)
+        kinds = [str(k) for k in uniques]
         lat = part["lat"].to_numpy(dtype=float)
         lon = part["lon"].to_numpy(dtype=float)
         days = (
@@ -673,17 +686,24 @@ class CompactIncidentCluster(folium.elements.JSCSSMixin, MacroElement):
             - pd.Timestamp("1970-01-01")
         ).dt.days.to_numpy()
         lat0, lon0, day0 = float(lat.min()), float(lon.min()), int(days.min())
-        columns = np.column_stack(
-            [
-                np.round((lat - lat0) / step),
-                np.round((lon - lon0) / step),
-                [codes[str(k)] for k in part["kind"]],
-                days - day0,
-            ]
-        ).astype(np.int64)
         self.base = script_json([round(lat0, 6), round(lon0, 6), day0, step])
         self.kinds = script_json([[esc(k), kind_color(k)] for k in kinds])
-        self.flat = "[" + ",".join(map(str, columns.ravel().tolist())) + "]"
+        self.columns = script_json(
+            [
+                _packed(np.round((lat - lat0) / step)),
+                _packed(np.round((lon - lon0) / step)),
+                _packed(codes),
+                _packed(days - day0),
+            ]
+        )
+
+
+def _packed(values: np.ndarray) -> list[str]:
+    """Non-negative integers as [type, base64 of their little-endian bytes] (u1, u2 or u4)."""
+    values = np.asarray(values, dtype=np.int64)
+    top = int(values.max()) if len(values) else 0
+    code = "u1" if top < 1 << 8 else "u2" if top < 1 << 16 else "u4"
+    return [code, base64.b64encode(values.astype(f"<{code}").tobytes()).decode("ascii")]
 
 
 def _clustered_markers(part: pd.DataFrame) -> CompactIncidentCluster:
