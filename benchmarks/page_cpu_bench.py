@@ -3,16 +3,15 @@
     .venv/bin/python benchmarks/page_cpu_bench.py [--data DIR] [--repeat N] [--json]
 
 The process is first warmed up as ``dezmap serve`` warms a server (``ui.serve.warm_up``:
-imports, the first base map, the data folder loaded and joined, altair imported, the Zone
-page's figures for the zone it shows first), then one session goes through the interactions
-of ``browser_bench.py``'s warm-server figures on the bundled data: a Map run, a slider step,
-choosing Eastern Ghouta in "Focus zone", the switch to the Zone page 1.5 s later (first
-visit of that zone and view in the process; the CPU spent in the background meanwhile, the
-Map page's prefetch of the focused zone, is reported apart), a rerun of the Zone page, back
-to the Map and to the Zone page again (second visit), a slider step on the Map followed by
-the Zone page (the instant changed), a kind filter on the Zone page, another zone chosen in
-"Focus zone" on the Zone page (not prefetched), and the Records page (first run, then a
-second run).
+imports, the first base map, the data folder loaded and joined, altair imported), then one
+session goes through the interactions of ``browser_bench.py``'s warm-server figures on the
+bundled data: a Map run, a slider step, choosing Eastern Ghouta in "Focus zone", the switch
+to the Zone page 1.5 s later (first visit of that zone and view in the process; the CPU
+spent in the background meanwhile, the Map page's prefetch of the focused zone, is reported
+apart), a rerun of the Zone page, back to the Map and to the Zone page again (second visit),
+a slider step on the Map followed by the Zone page (the instant changed), a kind filter on
+the Zone page, another zone chosen in "Focus zone" on the Zone page (not prefetched), and
+the Records page (first run, then a second run).
 
 Each figure is ``time.process_time()`` around ``AppTest.run()``: the CPU of the page's
 script and of AppTest's handling of what it drew (a few ms), every thread of the process

@@ -24,7 +24,6 @@ import time
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from geo.cli.serve import EDIT_ENV, HOST_ENV, TOKEN_ENV, token_required
 
@@ -76,8 +75,7 @@ def warm_up() -> float:
     First what the Map page (the first a visitor sees) needs, in the order it imports it, so
     that a visitor's first run importing the same modules meanwhile only waits on them (two
     threads importing in the same order cannot deadlock); then, once no page run is in
-    progress (a first visitor's page goes first), the Zone page's charts and figures (for
-    the zone it shows without a focus, in the default view) and, with
+    progress (a first visitor's page goes first), the Zone page's charts and, with
     ``--edit``, the editor's caches. A data folder with errors is not an error here:
     the pages show the problems.
     """
@@ -100,12 +98,11 @@ def warm_up() -> float:
         data.events()
         data.choices()
         data.reference_layers()
-    # the other pages: the Zone page's charts and its figures for the zone it shows first;
-    # not while a visitor's page runs, which would then share the interpreter with them
+    # the other pages: the Zone page's charts (its figures are computed per zone, when the Map
+    # page focuses one: ui.data.prefetch_zone); not while a visitor's page runs, which would
+    # then share the interpreter with this import
     after_page_runs()
     import altair  # noqa: F401 - imported for its cost, once
-
-    _warm_zone_page(data)
 
     if edit_access().enabled:
         # the editor's zones frame, its checks' records and the country outlines (decoding
@@ -131,20 +128,6 @@ def quiet_cache_warnings() -> None:
         logging.ERROR
     )
     logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
-
-
-def _warm_zone_page(data: Any) -> None:
-    """The Zone page's figures for the zone it shows without a focus, in the default view."""
-    from geo.view import default_view, page_zone
-
-    timeline = data.timeline_or_none()
-    if timeline is None:
-        return
-    view = default_view(timeline)
-    zone_id = page_zone(timeline, view)
-    after_page_runs()
-    data.zone_compliance_table(timeline, zone_id, view)
-    data.zone_chart_spec(timeline, zone_id, view)
 
 
 def after_page_runs(limit: float = 30.0) -> None:
