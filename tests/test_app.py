@@ -503,6 +503,27 @@ def test_the_cached_chart_is_streamlits_own_spec_at_each_instant():
     assert data._zone_chart(timeline, *key, None)[1] is not None
 
 
+def test_a_chart_whose_instant_cannot_be_swapped_is_drawn_per_instant(monkeypatch):
+    import pandas as pd
+
+    from geo.charts import zone_timeline_chart
+    from geo.metrics import zone_daily
+    from geo.view import View, select
+    from ui import data
+
+    # a mark that is not the chart's: the cached chart cannot take the instant (window 11 is
+    # a key no other test fills)
+    monkeypatch.setattr(data, "_instant_mark", lambda at: ("no-such-mark", b""))
+    timeline = data.timeline()
+    view = View(at=pd.Timestamp("2017-07-23T09:00Z"), zone="eastern-ghouta", window=11)
+    scene = select(timeline, view)
+    daily = zone_daily(scene.timeline, "eastern-ghouta", window_days=11, incident_mask=scene.mask)
+    frame = scene.timeline.agreements.frame
+    mine = frame[frame["zone_ids"].map(lambda z: "eastern-ghouta" in z)]
+    direct = data.vega_lite_spec(zone_timeline_chart(daily, mine, at=view.at))
+    assert data.zone_chart_spec(timeline, "eastern-ghouta", view) == direct
+
+
 def test_focusing_a_zone_on_the_map_prefetches_its_page(data_copy, monkeypatch):
     import threading
 
