@@ -415,12 +415,16 @@ def incident_layers(incidents: pd.DataFrame) -> list[folium.FeatureGroup]:
     groups = []
     names = sorted(incidents["dataset"].unique(), key=lambda n: (n != "bundled", n))
     for name in names:
-        part = incidents[incidents["dataset"] == name].drop_duplicates("violation_id")
+        rows = incidents["dataset"] == name
         label = "Bundled violations" if name == "bundled" else f"Incidents: {name}"
         group = folium.FeatureGroup(name=label, overlay=True, control=True)
-        if len(part) <= DETAIL_LIMIT:
+        if incidents.loc[rows, "violation_id"].nunique(dropna=False) <= DETAIL_LIMIT:
+            part = incidents[rows].drop_duplicates("violation_id")
             _detailed_markers(part).add_to(group)
         else:
+            # only the columns the clusters send (copying every text column of 100k rows
+            # costs 0.1 s)
+            part = incidents.loc[rows, _CLUSTER_COLUMNS].drop_duplicates("violation_id")
             _clustered_markers(part).add_to(group)
         groups.append(group)
     return groups
@@ -557,9 +561,10 @@ class CompactIncidentCluster(folium.elements.JSCSSMixin, MacroElement):
     the extent of Syria and ten years, 7 bytes an incident, about 9.4 characters (a JSON array
     of the same numbers takes about 17, and is slower to write, send and parse).
 
-    In the browser, ``supercluster`` indexes the points once, when the layer is first added
-    to a map (clusters of 50 pixels, from the map's minimum zoom to one below its maximum, so
-    that every incident stands alone at the maximum zoom). After each move or zoom, only the
+    In the browser, ``supercluster`` indexes the points when the layer is first added to a map
+    (clusters of 50 pixels, from the map's minimum zoom to 11), and once more, to one below
+    the map's maximum zoom (so that every incident stands alone at the maximum), the first
+    time the map is zoomed in past 11. After each move or zoom, only the
     clusters and incidents in view (with half a screen around it) are Leaflet layers: a few
     hundred, whatever the number of incidents. Layers still in view are kept from one move to
     the next. A cluster is a ``div.marker-cluster.dz-cluster`` (the look of
@@ -583,22 +588,29 @@ class CompactIncidentCluster(folium.elements.JSCSSMixin, MacroElement):
                     return new types[c[0]](bytes.buffer);
                 });
                 var lat = cols[0], lon = cols[1], kindOf = cols[2], dayOf = cols[3];
-                var index = null, shown = {}, group = L.layerGroup();
-                function indexed(map) {
-                    if (index) { return index; }
-                    var points = new Array(lat.length);
-                    for (var i = 0; i < lat.length; i++) {
-                        points[i] = {i: i, geometry: {coordinates: [
-                            base[1] + lon[i] * base[3], base[0] + lat[i] * base[3]]}};
+                var points = null, indexes = {}, shown = {}, group = L.layerGroup();
+                // The index for a zoom: clustering up to zoom 11 (the whole country down to
+                // a zone) costs half as much as up to one below the map's maximum, so that
+                // one is built only when the map is first zoomed in past 11.
+                function indexFor(map, zoom) {
+                    var top = map.getMaxZoom(), low = Math.max(0, map.getMinZoom() || 0);
+                    var full = isFinite(top) ? Math.max(0, top - 1) : 16;
+                    var upto = zoom <= 11 && full > 11 ? 11 : full;
+                    if (indexes[upto]) { return indexes[upto]; }
+                    if (!points) {
+                        points = new Array(lat.length);
+                        for (var i = 0; i < lat.length; i++) {
+                            points[i] = {i: i, geometry: {coordinates: [
+                                base[1] + lon[i] * base[3], base[0] + lat[i] * base[3]]}};
+                        }
                     }
-                    var top = map.getMaxZoom();
-                    index = new Supercluster({
-                        radius: 50, extent: 256, minZoom: Math.max(0, map.getMinZoom() || 0),
-                        maxZoom: isFinite(top) ? Math.max(0, top - 1) : 16
-                    });
-                    return index.load(points);
+                    indexes[upto] = new Supercluster({
+                        radius: 50, extent: 256, minZoom: Math.min(low, upto), maxZoom: upto
+                    }).load(points);
+                    indexes[upto].upto = upto;
+                    return indexes[upto];
                 }
-                function cluster(f, map) {
+                function cluster(f, map, index) {
                     var n = f.properties.point_count, ll = f.geometry.coordinates;
                     var size = n < 10 ? "small" : n < 100 ? "medium" : "large";
                     var marker = L.marker([ll[1], ll[0]], {
@@ -628,14 +640,16 @@ class CompactIncidentCluster(folium.elements.JSCSSMixin, MacroElement):
                         var map = this._map;
                         if (!map) { return; }
                         var b = map.getBounds().pad(0.5), next = {};
-                        var found = indexed(map).getClusters([
+                        var zoom = Math.round(map.getZoom()), index = indexFor(map, zoom);
+                        var found = index.getClusters([
                             Math.max(-180, b.getWest()), Math.max(-85, b.getSouth()),
                             Math.min(180, b.getEast()), Math.min(85, b.getNorth())
-                        ], Math.round(map.getZoom()));
+                        ], zoom);
                         for (var k = 0; k < found.length; k++) {
                             var f = found[k], c = f.properties && f.properties.cluster;
-                            var key = c ? "c" + f.properties.cluster_id : "p" + f.i;
-                            next[key] = shown[key] || (c ? cluster(f, map) : incident(f));
+                            var key = c ? "c" + index.upto + ":" + f.properties.cluster_id
+                                : "p" + f.i;
+                            next[key] = shown[key] || (c ? cluster(f, map, index) : incident(f));
                         }
                         for (key in shown) {
                             if (!next[key]) { group.removeLayer(shown[key]); }
@@ -704,6 +718,10 @@ def _packed(values: np.ndarray) -> list[str]:
     top = int(values.max()) if len(values) else 0
     code = "u1" if top < 1 << 8 else "u2" if top < 1 << 16 else "u4"
     return [code, base64.b64encode(values.astype(f"<{code}").tobytes()).decode("ascii")]
+
+
+#: The columns of the incidents a CompactIncidentCluster reads.
+_CLUSTER_COLUMNS = ["violation_id", "lat", "lon", "kind", "occurred"]
 
 
 def _clustered_markers(part: pd.DataFrame) -> CompactIncidentCluster:
