@@ -153,10 +153,12 @@ def editor_frame(page):
 def open_editor(page, server, label: str = ZONE_LABEL) -> None:
     """Open the app, go to Edit zones through the navigation and choose Eastern Ghouta."""
     page.goto(server.base_url + "/")
-    page.locator('[data-testid="stSidebarNav"]').get_by_text("Edit zones").click()
-    page.get_by_role("heading", name="Edit zones").wait_for()
-    page.locator(EDITOR).wait_for()
-    browser.wait_for_idle(page)
+    # a first load (two tabs at once in one test) waits for the server's page runs: on a loaded
+    # 2-core machine those can take longer than the default 30 s
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Edit zones").click(timeout=90_000)
+    page.get_by_role("heading", name="Edit zones").wait_for(timeout=90_000)
+    page.locator(EDITOR).wait_for(timeout=90_000)
+    browser.wait_for_idle(page, timeout=90_000)
     frame = editor_frame(page)
     frame.wait_for_function("document.body.dataset.revision !== undefined")
     revision = frame.evaluate("document.body.dataset.revision")

@@ -13,7 +13,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -313,22 +312,15 @@ def test_another_process_writes_the_same_bytes(scene):
         "at=2017-07-23T12:00&window=3650",
     ],
 )
-def test_size_and_time_for_the_bundled_data(timeline, query):
+def test_size_for_the_bundled_data(timeline, query):
+    # its time is measured by benchmarks/snapshot_bench.py, not asserted here
     try:
         view = View.parse(query, timeline)
     except UsageError:
         view = View.parse(query.split("&zone=")[0], timeline)
-    scene = select(timeline, view)
-    snapshot_html(scene, generated=GENERATED)  # warm
-    times = []
-    for _ in range(3):
-        start = time.perf_counter()
-        page = snapshot_html(scene, generated=GENERATED)
-        times.append(time.perf_counter() - start)
+    page = snapshot_html(select(timeline, view), generated=GENERATED)
     size = len(page.encode("utf-8"))
-    print(f"{query}: {size:,} bytes, best {min(times):.3f} s")
     assert size <= 1_000_000
-    assert min(times) <= 0.5
 
 
 # --- bad input -------------------------------------------------------------------------------
@@ -562,25 +554,18 @@ def test_many_incidents_cluster_offline(playwright, tmp_path):
         opened.close()
 
 
-def test_100k_incidents_in_the_window_are_compact_and_quick(tmp_path):
+def test_100k_incidents_in_the_window_are_compact(tmp_path):
     data = browser.synthetic_folder(tmp_path / "big", 100_000)
     timeline = load_timeline(data)
     scene = select(timeline, View.parse("at=2022-12-30T12:00&window=3650", timeline))
     n = len(scene.records)
     assert n > 90_000
-    snapshot_html(scene, generated=GENERATED)  # warm
-    start = time.perf_counter()
     page = snapshot_html(scene, generated=GENERATED)
-    took = time.perf_counter() - start
     size = len(page.encode("utf-8"))
-    print(
-        f"{n:,} incidents in the window: {size:,} bytes ({size / n:.1f} per incident), {took:.2f} s"
-    )
     assert "L.markerClusterGroup(" in page
     # the bundled incidents are markers with popups (each starts with its place); the
     # synthetic ones a compact array
     bundled = int((scene.records["dataset"] == "bundled").sum())
     assert page.count('<div class=\\"dz-popup\\"><b class=\\"dz-place\\">') == bundled
     assert size <= 40 * n
-    assert took <= 3.0
     assert external_references(page) == []
