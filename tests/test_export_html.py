@@ -133,10 +133,10 @@ def test_many_incidents_bring_the_cluster_plugin_inline(timeline):
     from dataclasses import replace
 
     page = snapshot_html(replace(scene, incidents=many), generated=GENERATED)
-    assert "L.markerClusterGroup(" in page
-    plugin = VENDOR_DIR / "leaflet.markercluster" / "leaflet.markercluster.js"
+    assert "new Supercluster(" in page
+    plugin = VENDOR_DIR / "supercluster" / "supercluster.min.js"
     assert plugin.read_text(encoding="utf-8") in page.split("</head>", 1)[0]
-    assert ".marker-cluster-small" in page
+    assert ".marker-cluster-small" in page  # the clusters' style, inlined too
     assert external_references(page) == []
 
 
@@ -562,7 +562,7 @@ def test_100k_incidents_in_the_window_are_compact(tmp_path):
     assert n > 90_000
     page = snapshot_html(scene, generated=GENERATED)
     size = len(page.encode("utf-8"))
-    assert "L.markerClusterGroup(" in page
+    assert "new Supercluster(" in page
     # the bundled incidents are markers with popups (each starts with its place); the
     # synthetic ones a compact array
     bundled = int((scene.records["dataset"] == "bundled").sum())
