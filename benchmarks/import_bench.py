@@ -6,7 +6,8 @@ that every id stays distinct (otherwise all but the first copy would be skipped 
 duplicates). It is written to a temporary folder (or to ``--keep PATH``) and never into the
 checkout. The import then runs as users run it, as a separate ``dezmap import`` process, and
 its peak resident memory is read from the kernel's accounting of that child
-(``os.wait4``'s ``ru_maxrss``).
+(``os.wait4``'s ``ru_maxrss``). The import streams (``CHUNK_ROWS`` rows at a time, one Parquet
+row group each): the row groups of the file written are reported too.
 
 Usage::
 
@@ -98,12 +99,17 @@ def run_import(source: Path, out: Path) -> dict[str, Any]:
         stderr = stderr_file.read().decode("utf-8", "replace")
     if process.returncode != 0:
         raise RuntimeError(f"dezmap import exited {process.returncode}: {stderr[-2000:]}")
+    import pyarrow.parquet as pq
+
     return {
         "wall_s": wall,
         "cpu_s": usage.ru_utime + usage.ru_stime,
+        "user_s": usage.ru_utime,
+        "system_s": usage.ru_stime,
         "peak_rss_bytes": usage.ru_maxrss * 1024,  # Linux reports KiB
         "output": stdout.strip(),
         "out_bytes": out.stat().st_size,
+        "out_row_groups": pq.ParquetFile(out).num_row_groups,
     }
 
 
@@ -140,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             log(f"writing {args.rows:,} UCDP rows to {source}")
             make_file(source, args.rows)
         out = Path(tmp) / "ucdp-big.parquet"
+        load_start = os.getloadavg()
         runs = []
         for run in range(args.runs):
             result = run_import(source, out)
@@ -150,12 +157,14 @@ def main(argv: list[str] | None = None) -> int:
             )
             runs.append(result)
         problems = check_output(out, args.rows)
+        file_bytes = source.stat().st_size  # before the temporary folder goes
     figures = {
         "rows": args.rows,
-        "file_bytes": source.stat().st_size if source.exists() else None,
+        "file_bytes": file_bytes,
         "median_wall_s": statistics.median(r["wall_s"] for r in runs),
         "median_cpu_s": statistics.median(r["cpu_s"] for r in runs),
         "max_peak_rss_bytes": max(r["peak_rss_bytes"] for r in runs),
+        "load_average_start": load_start,
         "load_average": os.getloadavg(),
         "runs": runs,
         "problems": problems,
@@ -179,7 +188,16 @@ def main(argv: list[str] | None = None) -> int:
         f"{TARGET_BYTES / 1e9:g} GB): {'PASS' if figures['pass']['memory'] else 'FAIL'}"
     )
     print("  output: " + ("every row, distinct ids" if not problems else "; ".join(problems)))
-    print("  load average: " + ", ".join(f"{v:.2f}" for v in figures["load_average"]))
+    groups = sorted({r["out_row_groups"] for r in runs})
+    print(
+        f"  file: {runs[-1]['out_bytes'] / 1e6:.0f} MB in {'/'.join(map(str, groups))} row group(s)"
+    )
+    print(
+        "  load average: start "
+        + ", ".join(f"{v:.2f}" for v in figures["load_average_start"])
+        + "; end "
+        + ", ".join(f"{v:.2f}" for v in figures["load_average"])
+    )
     return 0
 
 

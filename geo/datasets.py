@@ -17,8 +17,11 @@ See ``docs/datasets.md`` for the user-facing description.
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import datetime as dt
 import json
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,7 +35,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from geo import schema
-from geo.atomic import atomic_write_bytes
+from geo.atomic import _open_locked_temp, fsync_dir, remove_stale_temps, resolve_target
 from geo.errors import DataError, ImportFileError, Report, UsageError
 from geo.io import AGREEMENT_FRAME_COLUMNS, BUNDLED, CRS, VIOLATION_FRAME_COLUMNS
 
@@ -192,8 +195,9 @@ def write_dataset(
 ) -> DatasetInfo:
     """Write an imported data set atomically, with its metadata.
 
-    The file is written in full to a temporary file in the target folder and then renamed
-    over the target, so that it is never half-written; the folder is created if needed.
+    The file is written to a temporary file in the target folder and then renamed over the
+    target, so that it is never half-written; the folder is created if needed. To write a
+    large set piece by piece, use :class:`DatasetWriter` (this is one write of it).
 
     Parameters
     ----------
@@ -226,41 +230,217 @@ def write_dataset(
     OSError
         If the file cannot be written (an existing file is then left as it was).
     """
-    target = Path(path)
-    name = dataset_name(target)
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
-    if format not in FORMATS:
-        raise ValueError(f"format must be one of {FORMATS}, not {format!r}")
+    with DatasetWriter(path, kind=kind, format=format, source_file=source_file) as writer:
+        _check_skipped(skipped)
+        writer.write(frame)
+        return writer.close(skipped)
+
+
+def _check_skipped(skipped: int) -> None:
     if skipped < 0:
         raise ValueError(f"skipped must not be negative, not {skipped!r}")
-    table = _to_table(frame, kind, name)
-    imported_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    metadata = {
-        "kind": kind,
-        "format": format,
-        "name": name,
-        "source_file": Path(source_file).name,
-        "imported_at": imported_at.isoformat().replace("+00:00", "Z"),
-        "rows": table.num_rows,
-        "skipped": int(skipped),
-        "version": LAYOUT_VERSION,
-    }
-    table = table.replace_schema_metadata({METADATA_KEY: json.dumps(metadata).encode("utf-8")})
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="lz4")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(target, sink.getvalue().to_pybytes())
-    return DatasetInfo(
-        name=name,
-        kind=kind,
-        format=format,
-        path=target,
-        rows=table.num_rows,
-        skipped=int(skipped),
-        source_file=metadata["source_file"],
-        imported_at=imported_at,
-    )
+
+
+class DatasetWriter:
+    """Writes an imported data set piece by piece, atomically: all of it or nothing.
+
+    Each :meth:`write` converts a frame of records to the stored columns and types and
+    appends it to the Parquet file as one row group, so that only that frame is held in
+    memory. The rows go to a temporary file, ``.<name>.parquet.<random>.tmp`` in the target's
+    folder (named, locked and cleaned up as :mod:`geo.atomic` does), which :meth:`close`
+    renames over the target once the metadata (rows and skipped rows, known only at the end)
+    is in its footer. Until then the target is untouched; :meth:`abort`, or leaving a
+    ``with`` block by an exception, removes the temporary file, and the folders this writer
+    created if they are still empty. The file is the one :func:`write_dataset` writes for
+    the same rows, with one row group per write.
+
+    Nothing is created on disk before the first :meth:`write` (or :meth:`close`), so a writer
+    may be made before it is known whether there is anything to write.
+
+    Parameters
+    ----------
+    path, kind, format, source_file
+        As for :func:`write_dataset`; checked at once.
+
+    Raises
+    ------
+    UsageError
+        If ``path`` cannot name a data set (see :func:`dataset_name`).
+    ValueError
+        If ``kind`` or ``format`` is invalid.
+    """
+
+    def __init__(self, path: str | Path, *, kind: str, format: str, source_file: str) -> None:
+        self.path = Path(path)
+        self.name = dataset_name(self.path)
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+        if format not in FORMATS:
+            raise ValueError(f"format must be one of {FORMATS}, not {format!r}")
+        self.kind, self.format, self.source_file = kind, format, Path(source_file).name
+        #: Rows written so far.
+        self.rows = 0
+        self._schema = _SCHEMAS[kind]
+        self._fd: int | None = None
+        self._tmp: Path | None = None
+        self._target: Path | None = None
+        self._stream: Any = None
+        self._writer: pq.ParquetWriter | None = None
+        self._made: list[Path] = []
+        self._finished = False
+
+    def __enter__(self) -> DatasetWriter:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is not None or not self._finished:
+            self.abort()
+
+    def write(self, frame: pd.DataFrame) -> None:
+        """Append records (columns as for :func:`write_dataset`) as one row group.
+
+        Raises
+        ------
+        ValueError
+            If the frame lacks columns or its instants are not timezone-aware (nothing is
+            written then).
+        OSError
+            If the file cannot be written; call :meth:`abort` (a ``with`` block does).
+        """
+        if self._finished:
+            raise ValueError(f"{self.path}: this data set has been closed")
+        table = _to_table(frame, self.kind, self.name)
+        if self._writer is None:
+            self._open()
+        if table.num_rows:
+            assert self._writer is not None
+            self._writer.write_table(table)
+            self.rows += table.num_rows
+
+    def close(self, skipped: int) -> DatasetInfo:
+        """Write the metadata, then put the file in place of the target.
+
+        Parameters
+        ----------
+        skipped
+            How many rows of the source were skipped.
+
+        Returns
+        -------
+        DatasetInfo
+            What was written.
+
+        Raises
+        ------
+        ValueError
+            If ``skipped`` is negative.
+        OSError
+            If the file cannot be written; the temporary file is then removed and the target
+            left as it was.
+        """
+        _check_skipped(skipped)
+        if self._finished:
+            raise ValueError(f"{self.path}: this data set has been closed")
+        try:
+            if self._writer is None:
+                self._open()
+            writer, fd, tmp, target = self._writer, self._fd, self._tmp, self._target
+            assert writer is not None and fd is not None and tmp is not None and target
+            imported_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+            metadata = {
+                "kind": self.kind,
+                "format": self.format,
+                "name": self.name,
+                "source_file": self.source_file,
+                "imported_at": imported_at.isoformat().replace("+00:00", "Z"),
+                "rows": self.rows,
+                "skipped": int(skipped),
+                "version": LAYOUT_VERSION,
+            }
+            marker = json.dumps(metadata).encode("utf-8")
+            # The rows and skipped rows are known only now, but Arrow takes the schema's
+            # metadata when the writer opens. The footer's key-value metadata is that metadata
+            # plus the Arrow schema itself (serialised, base64, under ARROW:schema), which is
+            # where readers find the schema's metadata: replace both, so that the footer is
+            # the one pq.write_table writes for a table with this metadata.
+            final = self._schema.with_metadata({METADATA_KEY: marker})
+            arrow_schema = base64.b64encode(final.serialize().to_pybytes())
+            writer.add_key_value_metadata({METADATA_KEY: marker, b"ARROW:schema": arrow_schema})
+            writer.close()
+            self._writer = None
+            self._stream.close()
+            self._stream = None
+            os.fsync(fd)
+            os.replace(tmp, target)
+        except BaseException:
+            self.abort()
+            raise
+        self._tmp, self._fd, self._made, self._finished = None, None, [], True
+        try:
+            fsync_dir(target.parent)
+        finally:
+            os.close(fd)  # releases the lock only after the rename
+        return DatasetInfo(
+            name=self.name,
+            kind=self.kind,
+            format=self.format,
+            path=self.path,
+            rows=self.rows,
+            skipped=int(skipped),
+            source_file=self.source_file,
+            imported_at=imported_at,
+        )
+
+    def abort(self) -> None:
+        """Give up: remove the temporary file (and the folders made for it); never raises."""
+        self._finished = True
+        for closing in (self._writer, self._stream):
+            if closing is not None:
+                with contextlib.suppress(Exception):
+                    closing.close()
+        self._writer = self._stream = None
+        if self._tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._tmp)
+            self._tmp = None
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
+        for folder in self._made:  # the deepest first
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        self._made = []
+
+    def _open(self) -> None:
+        """Create the folder if needed and the locked temporary file, and start the file."""
+        missing = []
+        for folder in [self.path.parent, *self.path.parent.parents]:
+            if folder.exists() or folder.is_symlink():
+                break
+            missing.append(folder)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._made = missing
+        target = resolve_target(self.path)
+        remove_stale_temps(target.parent, target.name)
+        # the locked temporary file of geo.atomic.atomic_write_bytes, filled piece by piece
+        # here (geo.atomic has no public writer for that)
+        self._fd, self._tmp = _open_locked_temp(target.parent, target.name)
+        self._target = target
+        try:
+            st = os.stat(target)
+        except FileNotFoundError:
+            st = None
+        if st is not None:  # keep the replaced file's permissions (and owner, where allowed)
+            os.fchmod(self._fd, st.st_mode & 0o7777)
+            own = os.fstat(self._fd)
+            if (own.st_uid, own.st_gid) != (st.st_uid, st.st_gid):
+                with contextlib.suppress(PermissionError):
+                    os.fchown(self._fd, st.st_uid, st.st_gid)
+        self._stream = pa.OSFile(str(self._tmp), mode="wb")
+        self._writer = pq.ParquetWriter(self._stream, self._schema, compression="lz4")
 
 
 def _to_table(frame: pd.DataFrame, kind: str, name: str) -> pa.Table:
@@ -281,7 +461,8 @@ def _to_table(frame: pd.DataFrame, kind: str, name: str) -> pa.Table:
                 raise ValueError(f"column {column!r} must hold timezone-aware instants")
             data[column] = values.dt.tz_convert("UTC").astype(_INSTANT_DTYPE)
     if kind == "agreements":
-        data["zone_ids"] = [list(z) for z in data["zone_ids"]]
+        zone_ids = [list(z) for z in data["zone_ids"]]
+        data["zone_ids"] = pd.Series(zone_ids, index=data.index, dtype=object)  # even if empty
     data["dataset"] = name
     return pa.Table.from_pandas(data, schema=target_schema, preserve_index=False)
 

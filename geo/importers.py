@@ -5,9 +5,11 @@ converts its rows to dezmap records, reports every row it cannot use (row number
 and writes the rest as an imported data set (see :mod:`geo.datasets`), atomically. A file that
 cannot be imported at all raises :class:`~geo.errors.ImportFileError` and writes nothing.
 
-The conversion is vectorised with pandas: each check runs over a whole column, and only the
-rows that fail are visited one by one, to word their problem. The column mappings are
-described in ``docs/datasets.md``.
+The import streams: the file is read, converted and written chunk by chunk (``CHUNK_ROWS``
+rows), each chunk becoming one row group of the data set's Parquet file, so that memory holds
+one chunk and not the whole table. Within a chunk the conversion is vectorised with pandas:
+each check runs over a whole column, and only the rows that fail are visited one by one, to
+word their problem. The column mappings are described in ``docs/datasets.md``.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from geo import schema
-from geo.datasets import DatasetInfo, dataset_name, write_dataset
+from geo.datasets import DatasetInfo, DatasetWriter, dataset_name
 from geo.errors import ImportFileError, Problem, UsageError
 from geo.validate import files, region_test
 from geo.validate.files import UnreadableFile, check_path, read_data_file
@@ -38,12 +40,13 @@ from geo.validate.text import BOM, NotUtf8Error, decode_utf8, quoted, strip_bom
 
 #: The formats :func:`run_import` reads.
 FORMATS: tuple[str, ...] = ("ucdp", "acled", "pax")
-#: Rows converted at a time; also the step of the progress bar.
+#: Rows read, converted and written at a time (one row group of the data set), unless
+#: :func:`run_import` is given another ``chunk_rows``; also the step of the progress bar.
 CHUNK_ROWS = 50_000
 #: Bytes of the file checked at a time (about 50,000 UCDP rows).
 BLOCK_BYTES = 32 * 1024 * 1024
 #: Bytes Arrow's CSV reader parses at a time (a row must fit in one); batches are gathered
-#: into chunks of CHUNK_ROWS rows for the conversion.
+#: and cut into chunks of CHUNK_ROWS rows for the conversion.
 ARROW_BLOCK_BYTES = 2 * 1024 * 1024
 #: Violation kinds that only imported UCDP sets use (UCDP's types of violence).
 UCDP_KINDS = ("state-based-violence", "non-state-violence", "one-sided-violence")
@@ -245,12 +248,12 @@ def _days(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
 def _midnights(days: pd.Series) -> pd.Series:
     """The UTC instant at which each day begins in Damascus (see :func:`schema.local_midnight`)."""
     valid = pd.DatetimeIndex(days.dropna().unique())
+    if not len(valid):  # a chunk without a readable date (pandas cannot map with nothing)
+        return pd.Series(pd.NaT, index=days.index, dtype="datetime64[ns, UTC]")
     starts = pd.Series(
         pd.DatetimeIndex(
             [schema.local_midnight(d.date()) for d in valid], dtype="datetime64[ns, UTC]"
-        )
-        if len(valid)
-        else pd.DatetimeIndex([], dtype="datetime64[ns, UTC]"),
+        ),
         index=valid,
     )
     return days.map(starts).astype("datetime64[ns, UTC]")
@@ -1011,7 +1014,7 @@ def _tidy(frame: pd.DataFrame, names: list[str], spec: _Format, first_row: int) 
     return out
 
 
-def _fast_chunks(data: bytes, names: list[str], spec: _Format) -> Iterator[Chunk]:
+def _fast_chunks(data: bytes, names: list[str], spec: _Format, chunk_rows: int) -> Iterator[Chunk]:
     """Chunks of the file, read by pandas' C parser.
 
     Every column is read, so that a row with too many fields stops the parser rather than
@@ -1023,7 +1026,7 @@ def _fast_chunks(data: bytes, names: list[str], spec: _Format) -> Iterator[Chunk
             dtype=str,
             na_filter=False,
             skip_blank_lines=False,
-            chunksize=CHUNK_ROWS,
+            chunksize=chunk_rows,
             encoding="utf-8",
         )
         for chunk in reader:
@@ -1034,7 +1037,7 @@ def _fast_chunks(data: bytes, names: list[str], spec: _Format) -> Iterator[Chunk
         raise _MalformedCsv(str(exc)) from None
 
 
-def _arrow_chunks(path: Path, names: list[str], spec: _Format) -> Iterator[Chunk]:
+def _arrow_chunks(path: Path, names: list[str], spec: _Format, chunk_rows: int) -> Iterator[Chunk]:
     """Chunks of the file, read by Arrow's CSV reader straight from the file.
 
     Only the format's columns are converted, but every row is split in full, so that a row
@@ -1070,22 +1073,36 @@ def _arrow_chunks(path: Path, names: list[str], spec: _Format) -> Iterator[Chunk
         )
         first_row = 2
         batches: list[pa.RecordBatch] = []
+        pending = 0  # rows in batches
         for batch in _with_end(reader):
             if batch is not None and batch.num_rows:
                 batches.append(batch)
-            rows = sum(b.num_rows for b in batches)
-            if rows and (rows >= CHUNK_ROWS or batch is None):
-                table = pa.Table.from_batches(batches)
-                batches = []
+                pending += batch.num_rows
+            if not pending or (pending < chunk_rows and batch is not None):
+                continue
+            table = pa.Table.from_batches(batches)
+            # whole chunks, and at the end of the file what is left; the rest waits for
+            # the next batches
+            whole = pending if batch is None else pending - pending % chunk_rows
+            batches = table.slice(whole).to_batches() if whole < pending else []
+            pending -= whole
+            starts = range(0, whole, chunk_rows)
+            pieces = [table.slice(s, min(chunk_rows, whole - s)) for s in starts]
+            del table  # each piece holds only its own batches, freed once it is converted
+            while pieces:
+                piece = pieces.pop(0)
+                rows = piece.num_rows
                 frame = pa.table(
-                    {name: pc.utf8_trim_whitespace(table.column(source[name])) for name in keep}
+                    {name: pc.utf8_trim_whitespace(piece.column(source[name])) for name in keep}
                 ).to_pandas()
+                del piece
                 frame.index = pd.RangeIndex(first_row, first_row + rows)
                 frame.insert(0, "_row", np.arange(first_row, first_row + rows, dtype=np.int64))
                 first_row += rows
                 yield frame, []
+                del frame
                 # the chunk's temporary strings are freed by now: hand their memory back, or
-                # the allocator keeps a third as much again as the data set itself
+                # the allocator keeps much of it
                 pa.default_memory_pool().release_unused()
     except (pa.ArrowInvalid, OSError) as exc:
         raise _MalformedCsv(str(exc)) from None
@@ -1097,7 +1114,9 @@ def _with_end(items: Iterable[Any]) -> Iterator[Any]:
     yield None
 
 
-def _careful_chunks(data: bytes, names: list[str], spec: _Format, shown: str) -> Iterator[Chunk]:
+def _careful_chunks(
+    data: bytes, names: list[str], spec: _Format, shown: str, chunk_rows: int
+) -> Iterator[Chunk]:
     """Chunks of the file, read row by row with the csv module.
 
     Slower than :func:`_fast_chunks`; used when that fails, so that rows with too many fields
@@ -1125,7 +1144,7 @@ def _careful_chunks(data: bytes, names: list[str], spec: _Format, shown: str) ->
             else:
                 numbers.append(number)
                 rows.append(record + [""] * (width - len(record)))
-            if len(rows) == CHUNK_ROWS:
+            if len(rows) == chunk_rows:
                 yield _careful_chunk(rows, numbers, width, names, spec), bad
                 rows, numbers, bad = [], [], []
     except csv.Error as exc:
@@ -1173,16 +1192,166 @@ def _progress(show: bool | None, total: int, desc: str) -> Any:
 # --- the import ------------------------------------------------------------------------------
 
 
+class _SeenIds:
+    """The ids of the rows kept so far, with the row of each: finds duplicates chunk by chunk.
+
+    Held compactly, as a sorted array of 64-bit hashes, the ids themselves in one Arrow string
+    array and their row numbers: about 30 bytes an id, where a dict of Python strings takes
+    about 140. Ids whose hashes match are compared as text, so that two ids that happen to
+    share a hash are never taken for one another.
+
+    Parameters
+    ----------
+    hasher
+        The 64-bit hash of each of an object array of ids (pandas' by default; a test may give
+        one that collides).
+    """
+
+    def __init__(self, hasher: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
+        import pyarrow as pa
+
+        self._hasher = hasher or functools.partial(pd.util.hash_array, categorize=False)
+        self._hashes = np.empty(0, dtype=np.uint64)  # sorted
+        self._index = np.empty(0, dtype=np.int64)  # each hash's id, as a position in _ids
+        self._ids = pa.chunked_array([], pa.large_string())  # a chunk of ids per chunk
+        self._rows = np.empty(0, dtype=np.int64)
+
+    def earlier_rows(self, ids: pd.Series, rows: np.ndarray) -> np.ndarray:
+        """For each id of a chunk, the row of an earlier row with that id, else 0.
+
+        An earlier row is one of an earlier chunk or, for an id repeated within the chunk, the
+        chunk's first row with it. The chunk's new ids are then remembered.
+        """
+        values = ids.to_numpy(dtype=object)
+        result = np.zeros(len(values), dtype=np.int64)
+        every_hash = np.asarray(self._hasher(values), dtype=np.uint64)
+        # ids repeated within the chunk, found by their hashes (cheaper than by their text) and
+        # checked by their text: ids that share a hash but differ take the slow way
+        repeat = pd.Series(every_hash).duplicated(keep="first").to_numpy()
+        if repeat.any():
+            first = pd.Index(every_hash[~repeat]).get_indexer(every_hash[repeat])
+            if not (values[~repeat][first] == values[repeat]).all():
+                repeat = ids.duplicated(keep="first").to_numpy()
+        firsts, first_rows, hashes = values[~repeat], rows[~repeat], every_hash[~repeat]
+        # in hash order: searching the sorted hashes for sorted keys is several times faster
+        order = np.argsort(hashes, kind="stable")
+        firsts, first_rows, hashes = firsts[order], first_rows[order], hashes[order]
+        at = np.searchsorted(self._hashes, hashes)
+        earlier = self._lookup(firsts, hashes, at)
+        new = earlier == 0
+        self._add(firsts[new], hashes[new], first_rows[new], at[new])
+        result[np.flatnonzero(~repeat)[order]] = earlier
+        if repeat.any():
+            # the earliest row with the id: an earlier chunk's, or this chunk's first
+            earliest = np.where(earlier > 0, earlier, first_rows)
+            result[repeat] = earliest[pd.Index(firsts).get_indexer(values[repeat])]
+        return result
+
+    def _lookup(self, values: np.ndarray, hashes: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """The row of each of ``values`` (distinct) among the ids remembered, else 0.
+
+        ``at`` is where each hash is, or would be, in the sorted hashes (the first such place).
+        """
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        found = np.zeros(len(values), dtype=np.int64)
+        size = len(self._hashes)
+        if not size or not len(values):
+            return found
+        match = np.flatnonzero(self._hashes[np.minimum(at, size - 1)] == hashes)
+        if not len(match):
+            return found
+        where = self._index[at[match]]
+        taken = self._ids.take(pa.array(where))
+        same = pc.equal(taken, pa.array(values[match], pa.large_string()))
+        same = same.to_numpy(zero_copy_only=False).astype(bool)
+        found[match[same]] = self._rows[where[same]]
+        for i in match[~same]:  # a hash shared by different ids: look at the others
+            j = at[i] + 1
+            while j < size and self._hashes[j] == hashes[i]:
+                k = self._index[j]
+                if self._ids[k].as_py() == values[i]:
+                    found[i] = self._rows[k]
+                    break
+                j += 1
+        return found
+
+    def _add(
+        self, values: np.ndarray, hashes: np.ndarray, rows: np.ndarray, at: np.ndarray
+    ) -> None:
+        """Remember new ids; ``hashes`` are sorted and ``at`` is where each goes."""
+        import pyarrow as pa
+
+        if not len(values):
+            return
+        # merge the sorted new hashes in: each goes before the old ones from ``at`` on
+        size = len(self._hashes) + len(values)
+        placed = np.zeros(size, dtype=bool)
+        placed[at + np.arange(len(values))] = True
+        hashes_merged = np.empty(size, dtype=np.uint64)
+        index_merged = np.empty(size, dtype=np.int64)
+        hashes_merged[placed], hashes_merged[~placed] = hashes, self._hashes
+        index_merged[placed] = np.arange(len(self._rows), len(self._rows) + len(values))
+        index_merged[~placed] = self._index
+        self._hashes, self._index = hashes_merged, index_merged
+        chunks = [*self._ids.chunks, pa.array(values, pa.large_string())]
+        self._ids = pa.chunked_array(chunks, pa.large_string())
+        self._rows = np.concatenate([self._rows, rows.astype(np.int64)])
+
+
+class _Kept:
+    """What the summary warnings need of the rows written: how many, and which to name."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.outside: list[np.ndarray] = []
+        self.implausible: list[np.ndarray] = []
+        self.no_zone: list[np.ndarray] = []
+
+    def add(self, frame: pd.DataFrame) -> None:
+        """Note a chunk's rows that are written (with the converters' helper columns)."""
+        self.count += len(frame)
+        rows = frame["_row"].to_numpy(dtype=np.int64)
+        if "_outside" in frame.columns:
+            self.outside.append(rows[frame["_outside"].to_numpy(dtype=bool)])
+        if "_implausible" in frame.columns:
+            implausible = frame["_implausible"].fillna(False).astype(bool).to_numpy()
+            self.implausible.append(rows[implausible])
+        if "zone_ids" in frame.columns:
+            self.no_zone.append(rows[(frame["zone_ids"].map(len) == 0).to_numpy()])
+
+
 @dataclass
 class _Converted:
-    frame: pd.DataFrame
     issues: _RowIssues
+    kept: _Kept
     rows_read: int
 
 
-def _convert_all(chunks: Iterator[Chunk], spec: _Format, bar: Any) -> _Converted:
+@contextlib.contextmanager
+def _writing(target: Path) -> Iterator[None]:
+    """Word a failure to write the data set for the user."""
+    try:
+        yield
+    except OSError as exc:
+        raise ImportFileError(
+            f"{target}: the data set cannot be written ({exc.strerror or exc}); nothing was "
+            "written and an existing file there is unchanged; check the folder and free space"
+        ) from None
+
+
+def _convert_all(
+    chunks: Iterator[Chunk], spec: _Format, bar: Any, out: DatasetWriter
+) -> _Converted:
+    """Convert the chunks and write the rows kept to ``out``, chunk by chunk.
+
+    A chunk's rows are checked, its bad rows and duplicates (of any earlier row) left out,
+    and the rest written as one row group, before the next chunk is read.
+    """
     issues = _RowIssues()
-    parts: list[pd.DataFrame] = []
+    seen = _SeenIds()
+    kept = _Kept()
     rows_read = 0
     for chunk, broken in chunks:
         for row, code, message in broken:
@@ -1192,35 +1361,52 @@ def _convert_all(chunks: Iterator[Chunk], spec: _Format, bar: Any) -> _Converted
         chunk = chunk[~blank]
         rows_read += len(chunk) + len(broken)
         if len(chunk):
-            issues.start_chunk(chunk["_row"].to_numpy())
-            converted = spec.convert(chunk, issues)
-            converted.insert(0, "_row", chunk["_row"])
-            bad = issues.bad()
-            parts.append(converted[~bad] if bad.any() else converted)
+            _convert_chunk(chunk, spec, issues, seen, kept, out)
         bar.update(len(chunk) + len(broken) + int(blank.sum()))
-    if parts:
-        frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    else:
-        frame = pd.DataFrame(columns=["_row", spec.id_column])
-    return _Converted(frame.reset_index(drop=True), issues, rows_read)
+        del chunk, blank  # before the next chunk is read
+    return _Converted(issues, kept, rows_read)
 
 
-def _drop_duplicates(frame: pd.DataFrame, spec: _Format, issues: _RowIssues) -> pd.DataFrame:
+def _convert_chunk(
+    chunk: pd.DataFrame,
+    spec: _Format,
+    issues: _RowIssues,
+    seen: _SeenIds,
+    kept: _Kept,
+    out: DatasetWriter,
+) -> None:
+    """Convert one chunk (without blank rows) and write the rows kept as one row group."""
+    issues.start_chunk(chunk["_row"].to_numpy())
+    converted = spec.convert(chunk, issues)
+    converted.insert(0, "_row", chunk["_row"])
+    bad = issues.bad()
+    good = _drop_duplicates(converted[~bad] if bad.any() else converted, spec, issues, seen)
+    if len(good):
+        kept.add(good)
+        records = good.drop(columns=[c for c in _HELPER_COLUMNS if c in good.columns])
+        with _writing(out.path):
+            out.write(records)
+
+
+def _drop_duplicates(
+    frame: pd.DataFrame, spec: _Format, issues: _RowIssues, seen: _SeenIds
+) -> pd.DataFrame:
+    """The chunk without rows whose id an earlier kept row has (each one flagged)."""
     ids = frame[spec.id_column]
-    duplicate = ids.duplicated(keep="first")
+    rows = frame["_row"].to_numpy(dtype=np.int64)
+    earlier = seen.earlier_rows(ids, rows)
+    duplicate = earlier > 0
     if not duplicate.any():
         return frame
-    first_row = dict(zip(ids[~duplicate], frame.loc[~duplicate, "_row"], strict=True))
     original = spec.required[0]
-    for value, row in zip(ids[duplicate], frame.loc[duplicate, "_row"], strict=True):
+    for value, row, first in zip(ids[duplicate], rows[duplicate], earlier[duplicate], strict=True):
         shown = value.removeprefix("pax-")
         issues.flag_row(
             int(row),
             "duplicate-id",
-            f"duplicate {original} {quoted(shown)}: row {first_row[value]} has the same id and is "
-            "kept",
+            f"duplicate {original} {quoted(shown)}: row {first} has the same id and is kept",
         )
-    return frame[~duplicate].reset_index(drop=True)
+    return frame[~duplicate]
 
 
 def _rows_text(rows: Iterable[int]) -> str:
@@ -1229,54 +1415,57 @@ def _rows_text(rows: Iterable[int]) -> str:
     return ", ".join(listed[:_ROWS_LISTED]) + (f" and {more} more" if more > 0 else "")
 
 
-def _summary_warnings(frame: pd.DataFrame, spec: _Format, shown: str) -> list[Problem]:
+def _summary_warnings(kept: _Kept, shown: str) -> list[Problem]:
     """Warnings about kept rows: outside the region, beyond any recorded event, without a zone."""
     problems = []
-    if "_outside" in frame.columns and frame["_outside"].any():
-        rows = frame.loc[frame["_outside"], "_row"]
+    outside = np.concatenate(kept.outside) if kept.outside else np.empty(0, np.int64)
+    if len(outside):
         problems.append(
             Problem(
                 shown,
                 "",
                 "warning",
-                f"{len(rows)} row(s) lie outside {schema.REGION_NAME} and were imported as they "
-                f"are: rows {_rows_text(rows)}; check their positions",
+                f"{len(outside)} row(s) lie outside {schema.REGION_NAME} and were imported as "
+                f"they are: rows {_rows_text(outside)}; check their positions",
                 "outside-region",
             )
         )
-    if "_implausible" in frame.columns and frame["_implausible"].fillna(False).any():
-        rows = frame.loc[frame["_implausible"].fillna(False).astype(bool), "_row"]
+    implausible = np.concatenate(kept.implausible) if kept.implausible else np.empty(0, np.int64)
+    if len(implausible):
         problems.append(
             Problem(
                 shown,
                 "",
                 "warning",
-                f"{len(rows)} row(s) count more than {schema.IMPLAUSIBLE_CASUALTIES:,} people "
-                "killed, more than any single event recorded in the Syrian war, and were "
-                f"imported as they are: rows {_rows_text(rows)}; check their counts",
+                f"{len(implausible)} row(s) count more than {schema.IMPLAUSIBLE_CASUALTIES:,} "
+                "people killed, more than any single event recorded in the Syrian war, and were "
+                f"imported as they are: rows {_rows_text(implausible)}; check their counts",
                 "implausible-count",
             )
         )
-    if "zone_ids" in frame.columns:
-        none = frame["zone_ids"].map(len) == 0
-        if none.any():
-            rows = frame.loc[none, "_row"]
-            problems.append(
-                Problem(
-                    shown,
-                    "",
-                    "warning",
-                    f"{int(none.sum())} of {len(frame)} agreements name no zone that the "
-                    "keyword table recognises and were imported with empty zone_ids: rows "
-                    f"{_rows_text(rows)}; see docs/datasets.md",
-                    "no-zone",
-                )
+    no_zone = np.concatenate(kept.no_zone) if kept.no_zone else np.empty(0, np.int64)
+    if len(no_zone):
+        problems.append(
+            Problem(
+                shown,
+                "",
+                "warning",
+                f"{len(no_zone)} of {kept.count} agreements name no zone that the "
+                "keyword table recognises and were imported with empty zone_ids: rows "
+                f"{_rows_text(no_zone)}; see docs/datasets.md",
+                "no-zone",
             )
+        )
     return problems
 
 
 def run_import(
-    format: str, source: str | Path, out: str | Path, *, progress: bool | None = None
+    format: str,
+    source: str | Path,
+    out: str | Path,
+    *,
+    progress: bool | None = None,
+    chunk_rows: int | None = None,
 ) -> ImportResult:
     """Import a UCDP GED, ACLED or PA-X CSV file as a dezmap data set.
 
@@ -1295,6 +1484,10 @@ def run_import(
     progress
         Show a progress bar on stderr: True always, False never, None (default) only when
         stderr is a terminal and the import takes more than half a second.
+    chunk_rows
+        Rows read, converted and written at a time (default :data:`CHUNK_ROWS`); each chunk
+        is one row group of the file. The data set and the problems do not depend on it,
+        only the memory used does.
 
     Returns
     -------
@@ -1318,8 +1511,11 @@ def run_import(
     spec = _SPECS[format]
     path, target, shown = Path(source), Path(out), str(source)
     dataset_name(target)
+    rows = CHUNK_ROWS if chunk_rows is None else chunk_rows
+    if isinstance(rows, bool) or not isinstance(rows, int) or rows < 1:
+        raise UsageError(f"chunk_rows must be a whole number of rows, at least 1, not {rows!r}")
     with _lean_arrow_memory():
-        return _import(spec, path, target, shown, progress)
+        return _import(spec, path, target, shown, progress, rows)
 
 
 @contextlib.contextmanager
@@ -1347,7 +1543,12 @@ def _lean_arrow_memory() -> Iterator[None]:
 
 
 def _import(
-    spec: _Format, path: Path, target: Path, shown: str, progress: bool | None
+    spec: _Format,
+    path: Path,
+    target: Path,
+    shown: str,
+    progress: bool | None,
+    chunk_rows: int,
 ) -> ImportResult:
     """The body of :func:`run_import`, once its arguments are checked."""
     # A well-formed file is checked in one pass and read by Arrow from disk, never held whole
@@ -1356,56 +1557,59 @@ def _import(
     data = None if scanned is not None else _load_bytes(path, shown, spec)
     names = _header(scanned.head if scanned is not None else data, shown, spec)
     lines = scanned.lines if scanned is not None else data.count(b"\n")
-    with _progress(progress, max(lines, 1), f"Importing {path.name}") as bar:
-        converted = None
-        if data is None:
-            try:
-                converted = _convert_all(_arrow_chunks(path, names, spec), spec, bar)
-            except _MalformedCsv:
-                bar.reset()
-                data = _load_bytes(path, shown, spec)
-        if converted is None:
-            try:
-                converted = _convert_all(_fast_chunks(data, names, spec), spec, bar)
-            except _MalformedCsv:
-                bar.reset()
-                converted = _convert_all(_careful_chunks(data, names, spec, shown), spec, bar)
-        bar.total = bar.n
-        bar.refresh()
-    del data
-    issues = converted.issues
-    frame = _drop_duplicates(converted.frame, spec, issues)
-    skipped = issues.problems(shown)
-    if converted.rows_read == 0:
-        raise ImportFileError(
-            f"{shown}: the file has a header but no data rows; there is nothing to import"
-        )
-    if frame.empty:
-        first = "; ".join(f"{p.where}: {p.message}" for p in skipped[:3])
-        raise ImportFileError(
-            f"{shown}: none of its {converted.rows_read} rows can be imported, so nothing was "
-            f"written; the first problems: {first}",
-            skipped,
-        )
-    notes = _summary_warnings(frame, spec, shown)
-    records = frame.drop(columns=[c for c in _HELPER_COLUMNS if c in frame.columns])
+
+    def writer() -> DatasetWriter:
+        return DatasetWriter(target, kind=spec.kind, format=spec.key, source_file=path.name)
+
+    # Rows are written as they are converted, to a temporary file that replaces the target
+    # only at the end; a reader that gives up starts again with a new one.
+    out = writer()
     try:
-        info = write_dataset(
-            records,
-            target,
-            kind=spec.kind,
-            format=spec.key,
-            source_file=path.name,
-            skipped=converted.rows_read - len(records),
-        )
-    except OSError as exc:
-        raise ImportFileError(
-            f"{target}: the data set cannot be written ({exc.strerror or exc}); nothing was "
-            "written and an existing file there is unchanged; check the folder and free space"
-        ) from None
+        with _progress(progress, max(lines, 1), f"Importing {path.name}") as bar:
+            converted = None
+            if data is None:
+                try:
+                    chunks = _arrow_chunks(path, names, spec, chunk_rows)
+                    converted = _convert_all(chunks, spec, bar, out)
+                except _MalformedCsv:
+                    bar.reset()
+                    out.abort()
+                    out = writer()
+                    data = _load_bytes(path, shown, spec)
+            if converted is None:
+                try:
+                    chunks = _fast_chunks(data, names, spec, chunk_rows)
+                    converted = _convert_all(chunks, spec, bar, out)
+                except _MalformedCsv:
+                    bar.reset()
+                    out.abort()
+                    out = writer()
+                    chunks = _careful_chunks(data, names, spec, shown, chunk_rows)
+                    converted = _convert_all(chunks, spec, bar, out)
+            bar.total = bar.n
+            bar.refresh()
+        del data
+        skipped = converted.issues.problems(shown)
+        if converted.rows_read == 0:
+            raise ImportFileError(
+                f"{shown}: the file has a header but no data rows; there is nothing to import"
+            )
+        if converted.kept.count == 0:
+            first = "; ".join(f"{p.where}: {p.message}" for p in skipped[:3])
+            raise ImportFileError(
+                f"{shown}: none of its {converted.rows_read} rows can be imported, so nothing "
+                f"was written; the first problems: {first}",
+                skipped,
+            )
+        notes = _summary_warnings(converted.kept, shown)
+        with _writing(target):
+            info = out.close(skipped=converted.rows_read - converted.kept.count)
+    except BaseException:
+        out.abort()
+        raise
     return ImportResult(
         info=info,
         problems=skipped + notes,
         rows_read=converted.rows_read,
-        rows_written=len(records),
+        rows_written=converted.kept.count,
     )

@@ -11,8 +11,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from geo.atomic import temp_name_pattern
 from geo.datasets import (
     METADATA_KEY,
+    DatasetWriter,
     dataset_name,
     dataset_path,
     default_output,
@@ -136,6 +138,83 @@ def test_write_is_atomic(tmp_path, bundled, monkeypatch):
     monkeypatch.undo()
     assert path.read_bytes() == before
     assert list(path.parent.iterdir()) == [path]
+
+
+# --- writing piece by piece ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["incidents", "agreements"])
+def test_a_set_written_in_pieces_is_the_set_written_at_once(tmp_path, bundled, kind):
+    frame = bundled.violations if kind == "incidents" else bundled.agreements
+    args = {"kind": kind, "format": "pax" if kind == "agreements" else "ucdp"}
+    once = write_dataset(
+        frame, tmp_path / "a" / "set.parquet", source_file="x.csv", skipped=4, **args
+    )
+    cuts = [0, 1, 2, len(frame) // 2, len(frame)]
+    with DatasetWriter(tmp_path / "b" / "set.parquet", source_file="/in/x.csv", **args) as writer:
+        for start, stop in zip(cuts, cuts[1:], strict=False):
+            writer.write(frame.iloc[start:stop])
+        writer.write(frame.iloc[:0])  # nothing to add: no row group either
+        pieces = writer.close(skipped=4)
+    assert pq.ParquetFile(pieces.path).num_row_groups == 4
+    assert pq.ParquetFile(once.path).num_row_groups == 1
+    a, info_a = read_dataset(once.path)
+    b, info_b = read_dataset(pieces.path)
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert info_b == pieces
+    assert (info_b.rows, info_b.skipped, info_b.source_file) == (len(frame), 4, "x.csv")
+    assert (info_a.rows, info_a.skipped, info_a.source_file) == (len(frame), 4, "x.csv")
+    # the same footer: the metadata is in the schema, where any Arrow reader finds it
+    meta_a, meta_b = (pq.read_metadata(p).metadata for p in (once.path, pieces.path))
+    assert meta_a.keys() == meta_b.keys() == {b"ARROW:schema", METADATA_KEY}
+    assert pq.read_schema(once.path).equals(pq.read_schema(pieces.path), check_metadata=False)
+    marks = [json.loads(pq.read_schema(p).metadata[METADATA_KEY]) for p in (once.path, pieces.path)]
+    assert {**marks[0], "imported_at": ""} == {**marks[1], "imported_at": ""}
+
+
+def test_a_set_being_written_is_a_hidden_temporary_file_until_it_is_closed(tmp_path, bundled):
+    path = tmp_path / "imported" / "set.parquet"
+    write_dataset(
+        bundled.violations, path, kind="incidents", format="acled", source_file="a", skipped=0
+    )
+    before = path.read_bytes()
+    os.chmod(path, 0o640)
+    writer = DatasetWriter(path, kind="incidents", format="ucdp", source_file="b.csv")
+    writer.write(bundled.violations.iloc[:5])
+    [temporary] = [p for p in path.parent.iterdir() if p != path]
+    assert temp_name_pattern("set.parquet").match(temporary.name)
+    assert path.read_bytes() == before  # untouched while the new set is written
+    info = writer.close(skipped=0)
+    assert list(path.parent.iterdir()) == [path]
+    assert (info.rows, read_info(path).format, read_info(path).rows) == (5, "ucdp", 5)
+    assert path.stat().st_mode & 0o777 == 0o640  # the replaced file's permissions are kept
+    with pytest.raises(ValueError, match="has been closed"):
+        writer.write(bundled.violations.iloc[:1])
+
+
+def test_an_abandoned_set_leaves_no_file_and_no_folder(tmp_path, bundled):
+    path = tmp_path / "data" / "imported" / "set.parquet"
+    writer = DatasetWriter(path, kind="incidents", format="ucdp", source_file="b.csv")
+    assert not (tmp_path / "data").exists()  # nothing is made before the first write
+    with pytest.raises(RuntimeError, match="stop"):
+        with writer:
+            writer.write(bundled.violations.iloc[:5])
+            writer.write(bundled.violations.iloc[5:9])
+            assert len(list(path.parent.iterdir())) == 1  # the temporary file
+            raise RuntimeError("stop")
+    assert list(tmp_path.iterdir()) == []
+    # an existing folder and set stay as they were
+    write_dataset(
+        bundled.violations, path, kind="incidents", format="acled", source_file="a", skipped=0
+    )
+    before = path.read_bytes()
+    writer = DatasetWriter(path, kind="incidents", format="ucdp", source_file="b.csv")
+    writer.write(bundled.violations.iloc[:5])
+    with pytest.raises(ValueError, match="lacks column"):
+        writer.write(bundled.violations.drop(columns="kind"))
+    writer.abort()
+    assert list(path.parent.iterdir()) == [path]
+    assert path.read_bytes() == before
 
 
 @pytest.mark.parametrize(

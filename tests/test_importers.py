@@ -9,6 +9,7 @@ import os
 import shutil
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from geo.datasets import read_dataset
@@ -826,3 +827,232 @@ def test_arrow_reader_numbers_rows_across_blocks(tmp_path, monkeypatch):
     arrow, memory = _import_by_both_readers("ucdp", source, tmp_path, monkeypatch)
     _same_import(arrow, memory)
     assert [p.where for p in arrow.problems] == ["row 59", "row 145"]
+
+
+# --- streaming: the file is read, converted and written chunk by chunk -------------------------
+
+
+def _mixed_ucdp_text(variant: str = "well-formed") -> str:
+    """A UCDP file with a problem of each kind spread over its rows (row numbers below).
+
+    Row 3 holds a quoted line break and row 17 is a blank line, so that rows are not lines.
+    ``variant`` "short" ends row 29 one field early (Arrow's reader gives up there and the
+    pandas reader starts again); "long" gives row 29 one field too many (the careful reader
+    takes over, and reports it).
+    """
+    rows = [ucdp_row(id=str(i), best=str(i % 5)) for i in range(1, 30)]
+    rows[1] = ucdp_row(id="2", source_article='"SOHR,2017-07-22,two\nlines"')  # row 3
+    rows[4] = ucdp_row(id="5", latitude="north")  # row 6: skipped; its id comes back
+    rows[9] = ucdp_row(id="3")  # row 11: the id of row 4
+    rows[12] = ucdp_row(id="5")  # row 14: the id of row 6, which was skipped: kept
+    rows[13] = ucdp_row(id="5")  # row 15: the id of row 14
+    rows[15] = ucdp_row(id="16", latitude="33.31", longitude="44.36")  # row 18: outside Syria
+    rows[20] = ucdp_row(id="21", best="20000")  # row 23: implausible count, kept
+    rows[24] = ucdp_row(id="25", date_end="2017-07-20")  # row 27: ends before it starts
+    rows[26] = ucdp_row(id="12")  # row 29: the id of row 13
+    head = csv_text(UCDP_HEADER, rows[:15])
+    tail = csv_text(UCDP_HEADER, rows[15:]).split("\n", 1)[1]
+    lines = tail.split("\n")
+    if variant == "short":
+        lines[-3] = lines[-3].rsplit(",", 1)[0]  # row 30 (id 28) without its best
+    elif variant == "long":
+        lines[-3] += ",surplus"
+    return head + "\n" + "\n".join(lines)
+
+
+MIXED_PROBLEMS = [
+    ("row 6", "bad-number"),
+    ("row 11", "duplicate-id"),
+    ("row 15", "duplicate-id"),
+    ("row 27", "date-order"),
+    ("row 29", "duplicate-id"),
+    ("", "outside-region"),
+    ("", "implausible-count"),
+]
+
+
+def _parquet_files(folder):
+    return sorted(p.name for p in folder.iterdir() if p.suffix == ".parquet" or "tmp" in p.name)
+
+
+@pytest.mark.parametrize("variant", ["well-formed", "short", "long"])
+def test_a_chunked_import_equals_a_one_chunk_import(tmp_path, variant):
+    source = tmp_path / "ged.csv"
+    source.write_text(_mixed_ucdp_text(variant), encoding="utf-8")
+    whole = run_import("ucdp", source, tmp_path / "whole.parquet", chunk_rows=10_000)
+    expected, _ = read_dataset(whole.info.path)
+    assert pq.ParquetFile(whole.info.path).num_row_groups == 1
+    for chunk_rows in (1, 2, 3, 8):
+        out = tmp_path / f"chunks-{chunk_rows}.parquet"
+        result = run_import("ucdp", source, out, progress=False, chunk_rows=chunk_rows)
+        frame, info = read_dataset(out)
+        pd.testing.assert_frame_equal(
+            frame.drop(columns="dataset"), expected.drop(columns="dataset"), check_exact=True
+        )
+        assert [str(p) for p in result.problems] == [str(p) for p in whole.problems]
+        assert (result.rows_read, result.rows_written) == (whole.rows_read, whole.rows_written)
+        assert (info.rows, info.skipped) == (whole.info.rows, whole.info.skipped)
+        if chunk_rows == 1:  # one row group per chunk with a row kept: it really streamed
+            assert pq.ParquetFile(out).num_row_groups == result.rows_written
+    assert _parquet_files(tmp_path) == [
+        "chunks-1.parquet",
+        "chunks-2.parquet",
+        "chunks-3.parquet",
+        "chunks-8.parquet",
+        "whole.parquet",
+    ]
+    found = [(p.where, p.code) for p in whole.problems]
+    if variant == "long":
+        assert ("row 30", "row-length") in found
+        found.remove(("row 30", "row-length"))
+    assert found == MIXED_PROBLEMS
+
+
+def test_problems_in_later_chunks_name_their_source_rows(tmp_path):
+    source = tmp_path / "ged.csv"
+    source.write_text(_mixed_ucdp_text(), encoding="utf-8")
+    result = run_import("ucdp", source, tmp_path / "ged.parquet", progress=False, chunk_rows=4)
+    assert [(p.where, p.code) for p in result.problems] == MIXED_PROBLEMS
+    found = {p.where: p.message for p in result.problems if p.where}
+    assert found["row 6"].startswith("latitude 'north' is not a latitude (a number from -90")
+    # a duplicate names the row that is kept, in an earlier chunk or its own
+    assert found["row 11"] == (
+        "duplicate id '3': row 4 has the same id and is kept; the row was skipped"
+    )
+    assert "duplicate id '5': row 14 has the same id" in found["row 15"]
+    assert "duplicate id '12': row 13 has the same id" in found["row 29"]
+    assert found["row 27"].startswith("date_end '2017-07-20' is before date_start '2017-07-22'")
+    outside, implausible = (p.message for p in result.problems if not p.where)
+    assert "1 row(s) lie outside Syria" in outside and "rows 18;" in outside
+    assert "rows 23;" in implausible
+    frame, _ = read_dataset(result.info.path)
+    # the id of the skipped row 6 is kept from row 14, in the order of the file
+    assert list(frame["violation_id"])[:5] == ["1", "2", "3", "4", "6"]
+    assert list(frame["violation_id"]).count("5") == 1
+    assert (result.rows_read, result.rows_written) == (29, 24)  # the blank line is no row
+
+
+@pytest.mark.slow
+def test_the_real_ucdp_file_imports_the_same_in_small_chunks(tmp_path):
+    source = needs_realdata() / UCDP_FILE
+    whole = run_import("ucdp", source, tmp_path / "whole.parquet", progress=False)
+    small = run_import("ucdp", source, tmp_path / "small.parquet", chunk_rows=997)
+    assert pq.ParquetFile(small.info.path).num_row_groups == 17
+    a, _ = read_dataset(whole.info.path)
+    b, _ = read_dataset(small.info.path)
+    pd.testing.assert_frame_equal(a.drop(columns="dataset"), b.drop(columns="dataset"))
+    assert (small.rows_read, small.rows_written, small.problems) == (16566, 16566, [])
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new-folder", "existing-output"])
+def test_a_failure_after_chunks_were_written_leaves_nothing_behind(tmp_path, existing):
+    # every row is read, converted and written before the last one turns out to open a
+    # quote that never closes
+    rows = [ucdp_row(id=str(i)) for i in range(1, 21)]
+    text = csv_text(UCDP_HEADER, rows) + '99,1,"Government of Syria\n'
+    source = tmp_path / "ged.csv"
+    source.write_text(text, encoding="utf-8")
+    out = tmp_path / "data" / "imported" / "ged.parquet"
+    if existing:
+        run_import("acled", ACLED, out, progress=False)
+        before = out.read_bytes()
+    with pytest.raises(ImportFileError, match=r"line 22: the CSV cannot be read"):
+        run_import("ucdp", source, out, progress=False, chunk_rows=2)
+    if existing:
+        assert out.read_bytes() == before
+        assert list(out.parent.iterdir()) == [out]  # no temporary file left behind
+    else:
+        assert list(tmp_path.iterdir()) == [source]  # not even the folders
+
+
+def test_a_failed_rename_after_a_chunked_import_leaves_the_output_intact(tmp_path, monkeypatch):
+    out = tmp_path / "ged.parquet"
+    source = tmp_path / "ged.csv"
+    source.write_text(_mixed_ucdp_text(), encoding="utf-8")
+    run_import("acled", ACLED, out, progress=False)
+    before = out.read_bytes()
+
+    def refuse(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(ImportFileError, match=r"\(No space left on device\); nothing was written"):
+        run_import("ucdp", source, out, progress=False, chunk_rows=3)
+    monkeypatch.undo()
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ged.csv", "ged.parquet"]
+
+
+def test_an_import_whose_rows_are_all_bad_in_every_chunk_creates_nothing(tmp_path):
+    rows = [ucdp_row(id=str(i), date_start="soon") for i in range(7)]
+    source = tmp_path / "ged.csv"
+    source.write_text(csv_text(UCDP_HEADER, rows), encoding="utf-8")
+    with pytest.raises(ImportFileError, match="none of its 7 rows can be imported"):
+        run_import("ucdp", source, tmp_path / "new" / "ged.parquet", chunk_rows=2)
+    assert list(tmp_path.iterdir()) == [source]
+
+
+def _with_bad_dates(source, tmp_path, column, rows):
+    """A copy of a CSV file whose ``column`` is unreadable in the given data rows (1 = first)."""
+    with open(source, encoding="utf-8", newline="") as handle:
+        records = list(csv.reader(handle))
+    at = [name.lower() for name in records[0]].index(column)
+    for row in rows:
+        records[row][at] = "someday"
+    copy = tmp_path / f"bad-{source.name}"
+    with open(copy, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(records)
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name", "column"),
+    [("acled", "acled", "event_date"), ("pax", "pax", "dat"), ("ucdp", "ucdp", "date_start")],
+)
+def test_a_chunk_without_one_readable_date(tmp_path, fmt, name, column):
+    if name == "acled":
+        source = ACLED
+    elif name == "pax":
+        source = needs_realdata() / PAX_FILES[0]
+    else:
+        source = tmp_path / "ged.csv"
+        source.write_text(csv_text(UCDP_HEADER, [ucdp_row(id=str(i)) for i in range(12)]))
+    # with chunks of 4 rows, the second chunk (rows 6 to 9) has no date that can be read
+    bad = _with_bad_dates(source, tmp_path, column, [5, 6, 7, 8])
+    whole = run_import(fmt, bad, tmp_path / "whole.parquet", progress=False)
+    chunked = run_import(fmt, bad, tmp_path / "chunked.parquet", progress=False, chunk_rows=4)
+    assert [p.where for p in chunked.problems][:4] == ["row 6", "row 7", "row 8", "row 9"]
+    assert [str(p) for p in chunked.problems] == [str(p) for p in whole.problems]
+    a, _ = read_dataset(whole.info.path)
+    b, _ = read_dataset(chunked.info.path)
+    pd.testing.assert_frame_equal(a.drop(columns="dataset"), b.drop(columns="dataset"))
+
+
+@pytest.mark.parametrize("chunk_rows", [0, -5, 2.5, True])
+def test_chunk_rows_must_be_a_positive_whole_number(tmp_path, chunk_rows):
+    with pytest.raises(UsageError, match="chunk_rows must be a whole number"):
+        run_import("acled", ACLED, tmp_path / "a.parquet", chunk_rows=chunk_rows)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_duplicate_ids_are_told_apart_from_ids_that_share_a_hash():
+    import numpy as np
+
+    from geo.importers import _SeenIds
+
+    def chunks(seen):
+        return [
+            list(seen.earlier_rows(pd.Series(ids, dtype="str"), np.asarray(rows)))
+            for ids, rows in [
+                (["a", "bb", "a", "ccc"], [2, 3, 4, 5]),
+                (["dd", "bb", "e", "ccc", "dd", "f"], [6, 7, 8, 9, 10, 11]),
+                (["a", "f", "gg"], [12, 13, 14]),
+            ]
+        ]
+
+    expected = [[0, 0, 2, 0], [0, 3, 0, 5, 6, 0], [2, 11, 0]]
+    assert chunks(_SeenIds()) == expected
+    # ids of one length share a hash, and all share one: still only equal ids are duplicates
+    by_length = _SeenIds(lambda ids: np.array([len(i) for i in ids], dtype=np.uint64))
+    assert chunks(by_length) == expected
+    assert chunks(_SeenIds(lambda ids: np.zeros(len(ids), dtype=np.uint64))) == expected
