@@ -700,3 +700,50 @@ def test_a_slider_step_replaces_the_cluster_layer(context, many):
     assert got["moveListeners"] == before["moveListeners"]  # the old layer stopped listening
     assert log.page_errors == []
     assert log.unexpected_console_errors() == []
+
+
+def test_incidents_at_one_point_are_listed_in_one_marker(context, tmp_path):
+    from geo.datasets import read_dataset, write_dataset
+
+    data = browser.synthetic_folder(tmp_path / "stack", 2_000)
+    instant = "2022-12-30T12:00+03:00"
+    path = data / "imported" / "synthetic.parquet"
+    frame, _ = read_dataset(path)
+    shown = _in_window(load_timeline(data), instant)
+    ids = shown[shown["dataset"] == "synthetic"]["violation_id"].iloc[:30]
+    point = (33.5138, 36.2765)  # Damascus: no zoom separates incidents at one point
+    frame.loc[frame["violation_id"].isin(ids), ["lat", "lon"]] = point
+    write_dataset(frame, path, kind="incidents", format="acled", source_file="synthetic", skipped=0)
+    timeline = load_timeline(data)
+    shown = _in_window(timeline, instant)
+    synthetic = shown[shown["dataset"] == "synthetic"]
+    assert len(synthetic) > DETAIL_LIMIT
+    stacked = synthetic[synthetic["violation_id"].isin(ids)]
+    assert len(stacked) == 30
+    with browser.serve(data) as server:
+        page, log = browser.new_page(context, server.base_url)
+        page.goto(f"{server.base_url}/?at={q(instant)}&window=3650")
+        browser.wait_for_map(page)
+        browser.wait_for_idle(page)
+        frame = browser.map_frame_object(page)
+        _wait_for_total(frame, len(shown))
+        frame.evaluate(
+            "([lat, lon]) => window.map.setView([lat, lon], window.map.getMaxZoom(), "
+            "{animate: false})",
+            list(point),
+        )
+        stack = browser.map_frame(page).locator(".dz-cluster.dz-stack").filter(has_text="30")
+        stack.wait_for()
+        browser.wait_for_idle(page)
+        frame.evaluate("() => document.querySelector('.leaflet-container').focus()")
+        stack.scroll_into_view_if_needed()
+        stack.click()
+        listed = browser.map_frame(page).locator(".leaflet-popup-content .dz-stack-list")
+        listed.wait_for()
+        days = stacked["occurred"].dt.tz_convert("Asia/Damascus").dt.date
+        expected = sorted(
+            f"{kind}, {day.isoformat()}" for kind, day in zip(stacked["kind"], days, strict=True)
+        )
+        assert sorted(listed.inner_text().split("\n")) == expected
+        assert log.page_errors == []
+        assert log.unexpected_console_errors() == []

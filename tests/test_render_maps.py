@@ -185,7 +185,7 @@ def test_many_incidents_are_clustered_compactly(timeline):
     assert "https://" not in html.replace(empty, "")
     assert "new Supercluster(" in html and ".getClusters(" in html
     assert "getClusterExpansionZoom" in html
-    assert 'className: "dz-incident"' in html and "dz-cluster" in html
+    assert 'className: "dz-incident"' in html and "dz-cluster" in html and "dz-stack" in html
     assert 'pane: "dz-incidents"' in html
     assert (len(html) - len(empty)) / len(many) < 15  # bytes an incident, with the script
     # each further incident: 6 bytes (one day: days fit in one), 8 characters of base64; with

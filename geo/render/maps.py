@@ -570,7 +570,9 @@ class CompactIncidentCluster(folium.elements.JSCSSMixin, MacroElement):
     the next. A cluster is a ``div.marker-cluster.dz-cluster`` (the look of
     leaflet.markercluster's default style: small, medium, large) holding its count; a click
     zooms to where it splits. A single incident is a ``path.dz-incident`` circle filled with
-    its kind's colour, with a tooltip "kind, day". Both sit in the incidents' pane, above the
+    its kind's colour, with a tooltip "kind, day". Incidents at one point of the grid, which no
+    zoom separates, are one ``div.dz-cluster.dz-stack`` with their number, whose popup lists
+    them ("kind, day", the first 100). Both sit in the incidents' pane, above the
     zones' names. Removing the layer (streamlit-folium swapping the dynamic layers on a rerun,
     or the layer control) removes its listeners and everything it drew.
     """
@@ -610,30 +612,51 @@ class CompactIncidentCluster(folium.elements.JSCSSMixin, MacroElement):
                     indexes[upto].upto = upto;
                     return indexes[upto];
                 }
-                function cluster(f, map, index) {
-                    var n = f.properties.point_count, ll = f.geometry.coordinates;
+                function counted(ll, n, title, extra) {
                     var size = n < 10 ? "small" : n < 100 ? "medium" : "large";
-                    var marker = L.marker([ll[1], ll[0]], {
-                        pane: "dz-incidents", title: n + " incidents",
+                    return L.marker([ll[1], ll[0]], {
+                        pane: "dz-incidents", title: title,
                         icon: L.divIcon({
                             html: "<div><span>" + n + "</span></div>",
-                            className: "marker-cluster marker-cluster-" + size + " dz-cluster",
+                            className: "marker-cluster marker-cluster-" + size + " dz-cluster"
+                                + extra,
                             iconSize: L.point(40, 40)
                         })
                     });
+                }
+                function cluster(f, map, index) {
+                    var n = f.properties.point_count;
+                    var marker = counted(f.geometry.coordinates, n, n + " incidents", "");
                     var id = f.properties.cluster_id;
                     marker.on("click", function () {
                         map.setView(marker.getLatLng(), index.getClusterExpansionZoom(id));
                     });
                     return marker;
                 }
+                // "kind, day" (the kind's name is HTML-escaped by the server)
+                function label(i) {
+                    var day = new Date((base[2] + dayOf[i]) * 864e5).toISOString().slice(0, 10);
+                    return kinds[kindOf[i]][0] + ", " + day;
+                }
                 function incident(f) {
-                    var kind = kinds[kindOf[f.i]], ll = f.geometry.coordinates;
-                    var day = new Date((base[2] + dayOf[f.i]) * 864e5).toISOString().slice(0, 10);
+                    var ll = f.geometry.coordinates;
                     return L.circleMarker([ll[1], ll[0]], {
                         radius: 5, weight: 1, color: "#ffffff", fill: true, fillOpacity: 0.85,
-                        fillColor: kind[1], className: "dz-incident", pane: "dz-incidents"
-                    }).bindTooltip(kind[0] + ", " + day);
+                        fillColor: kinds[kindOf[f.i]][1], className: "dz-incident",
+                        pane: "dz-incidents"
+                    }).bindTooltip(label(f.i));
+                }
+                // incidents at one point, past the last zoom that clusters: one marker with
+                // their number, whose popup lists them
+                function stack(fs) {
+                    var n = fs.length;
+                    var marker = counted(
+                        fs[0].geometry.coordinates, n, n + " incidents at one place", " dz-stack");
+                    return marker.bindPopup(function () {
+                        var lines = fs.slice(0, 100).map(function (f) { return label(f.i); });
+                        if (n > 100) { lines.push("and " + (n - 100) + " more"); }
+                        return '<div class="dz-stack-list">' + lines.join("<br>") + "</div>";
+                    }, {maxHeight: 300});
                 }
                 var Clusters = L.Layer.extend({
                     draw: function () {
@@ -645,11 +668,22 @@ class CompactIncidentCluster(folium.elements.JSCSSMixin, MacroElement):
                             Math.max(-180, b.getWest()), Math.max(-85, b.getSouth()),
                             Math.min(180, b.getEast()), Math.min(85, b.getNorth())
                         ], zoom);
+                        var alone = {};  // single incidents by their point on the grid
                         for (var k = 0; k < found.length; k++) {
-                            var f = found[k], c = f.properties && f.properties.cluster;
-                            var key = c ? "c" + index.upto + ":" + f.properties.cluster_id
-                                : "p" + f.i;
-                            next[key] = shown[key] || (c ? cluster(f, map, index) : incident(f));
+                            var f = found[k];
+                            if (f.properties && f.properties.cluster) {
+                                var key = "c" + index.upto + ":" + f.properties.cluster_id;
+                                next[key] = shown[key] || cluster(f, map, index);
+                            } else {
+                                var at = lat[f.i] + "," + lon[f.i];
+                                (alone[at] = alone[at] || []).push(f);
+                            }
+                        }
+                        for (at in alone) {
+                            var fs = alone[at];
+                            key = fs.length > 1 ? "s" + at + ":" + fs.length : "p" + fs[0].i;
+                            next[key] = shown[key]
+                                || (fs.length > 1 ? stack(fs) : incident(fs[0]));
                         }
                         for (key in shown) {
                             if (!next[key]) { group.removeLayer(shown[key]); }
