@@ -1196,7 +1196,7 @@ class _SeenIds:
     """The ids of the rows kept so far, with the row of each: finds duplicates chunk by chunk.
 
     Held compactly, as a sorted array of 64-bit hashes, the ids themselves in one Arrow string
-    array and their row numbers: about 30 bytes an id, where a dict of Python strings takes
+    array and their row numbers: about 40 bytes an id, where a dict of Python strings takes
     about 140. Ids whose hashes match are compared as text, so that two ids that happen to
     share a hash are never taken for one another.
 
