@@ -30,6 +30,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "fsync_dir",
+    "open_locked_temp",
     "remove_stale_temps",
     "resolve_target",
     "temp_name_pattern",
@@ -116,8 +117,14 @@ def remove_stale_temps(folder: str | Path, name: str | None = None) -> list[Path
     return removed
 
 
-def _open_locked_temp(folder: Path, name: str) -> tuple[int, Path]:
-    """Create and lock a new temporary file in ``folder``; return its descriptor and path."""
+def open_locked_temp(folder: Path, name: str) -> tuple[int, Path]:
+    """Create and lock a new temporary file ``.<name>.<random>.tmp`` in ``folder``.
+
+    Returns its descriptor and path. For a writer that fills it piece by piece and then
+    renames it over ``folder / name`` (as :func:`atomic_write_bytes` does in one go): while
+    the lock is held, :func:`remove_stale_temps` leaves the file alone; once the writer has
+    died, the next writer of the same name removes it.
+    """
     for _ in range(100):
         tmp = folder / f".{name}.{secrets.token_hex(6)}.tmp"
         fd = os.open(
@@ -161,7 +168,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     target = resolve_target(path)
     folder = target.parent
     remove_stale_temps(folder, target.name)
-    fd, tmp = _open_locked_temp(folder, target.name)
+    fd, tmp = open_locked_temp(folder, target.name)
     try:
         try:
             st = os.stat(target)

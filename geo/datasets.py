@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from geo import schema
-from geo.atomic import _open_locked_temp, fsync_dir, remove_stale_temps, resolve_target
+from geo.atomic import fsync_dir, open_locked_temp, remove_stale_temps, resolve_target
 from geo.errors import DataError, ImportFileError, Report, UsageError
 from geo.io import AGREEMENT_FRAME_COLUMNS, BUNDLED, CRS, VIOLATION_FRAME_COLUMNS
 
@@ -426,8 +426,7 @@ class DatasetWriter:
         target = resolve_target(self.path)
         remove_stale_temps(target.parent, target.name)
         # the locked temporary file of geo.atomic.atomic_write_bytes, filled piece by piece
-        # here (geo.atomic has no public writer for that)
-        self._fd, self._tmp = _open_locked_temp(target.parent, target.name)
+        self._fd, self._tmp = open_locked_temp(target.parent, target.name)
         self._target = target
         try:
             st = os.stat(target)
