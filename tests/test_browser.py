@@ -15,7 +15,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import urllib.parse
 from pathlib import Path
 
@@ -179,20 +178,18 @@ def test_slider_moves_the_map_to_the_cairo_agreement(page, server, timeline):
     browser.wait_for_idle(page)
     assert query(page.url)["at"] == after
 
-    frame = browser.map_frame(page)
-    eg = frame.locator(f"path.dz-zone-{zone}.dz-status-{status_after}")
-    eg.wait_for(state="visible")
+    # the map iframe holds the 22 July layers until streamlit-folium swaps them: wait until
+    # the zone is drawn once, in its 23 July status, and open the popup of that layer
+    browser.map_frame_object(page).wait_for_function(
+        """([zone, status]) => {
+            const paths = document.querySelectorAll("path.dz-zone-" + zone);
+            return paths.length === 1 && paths[0].classList.contains("dz-status-" + status);
+        }""",
+        arg=[zone, status_after],
+    )
     (path,) = [z for z in browser.zone_paths(page) if z["zone"] == zone]
     assert path["fill"].lower() == STATUS_COLORS[status_after]
-
-    # the map iframe may still hold the 22 July layers for a moment: the popup of 23 July is
-    # the one that counts the incidents of 23 July's window
-    deadline = time.monotonic() + 20
-    while True:
-        popup = browser.open_zone_popup(page, zone)
-        if _incidents_in_popup(popup) == incidents_after or time.monotonic() > deadline:
-            break
-        time.sleep(0.25)
+    popup = browser.open_zone_popup(page, zone)
     assert _incidents_in_popup(popup) == incidents_after
     assert "Agreements in force" in popup.inner_text()
     assert CAIRO_TITLE in popup.inner_text()
