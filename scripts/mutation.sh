@@ -71,6 +71,7 @@ for module in "${MODULES[@]}"; do
     echo "    -q"
     echo "also_copy="
     echo "    data/"
+    echo "    docs/"  # tests check that documented bounds match the code
     echo "    tests/"
     echo "    pyproject.toml"
   } > "$dir/setup.cfg"
