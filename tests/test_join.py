@@ -685,3 +685,27 @@ def test_linked_incidents_of_the_same_instant_are_listed_in_file_order(tmp_path)
     m = timeline.matches
     # the spatial match of the same day comes before the linked ones of that day
     assert m.linked.tolist() == [True, False] + [True] * 20
+
+
+def test_the_join_of_a_zone_where_longitudes_and_latitudes_overlap(tmp_path):
+    # the U moved north-west to Kessab (35.80-36.00 E, 35.85-36.00 N): its western longitude
+    # is below its southern latitude, so mixing the two up in the bounding box would drop
+    # the west arm; every named point still matches exactly as shapely says
+    from shapely import affinity
+
+    dx, dy = -0.50, 2.35
+    moved = affinity.translate(shape(shapes.CONCAVE.geometry), dx, dy)
+    assert moved.bounds[0] < moved.bounds[1]
+    zones = gpd_zones([shapes.CONCAVE]).set_geometry([moved], crs="EPSG:4326")
+    named = {
+        name: (x + dx, y + dy)
+        for group in (shapes.CONCAVE.inside, shapes.CONCAVE.outside, shapes.CONCAVE.boundary)
+        for name, (x, y) in group.items()
+    }
+    frame = incidents_frame(
+        [(x, y, "2017-07-23T00:00", "2017-07-24T00:00") for x, y in named.values()]
+    )
+    m = join_incidents(frame, ZoneIndex.from_zones(zones))
+    expected = [i for i, p in enumerate(named.values()) if moved.covers(Point(p))]
+    assert sorted(m.incident.tolist()) == expected
+    assert list(named)[expected[0]] == "west arm"
