@@ -82,3 +82,46 @@ def data_copy(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(DATA, target, ignore=shutil.ignore_patterns("imported"))
     return target
+
+
+# --- the browser tier: one Chromium per test module, a fresh context and page per test ---------
+# Each browser module defines its own ``server`` fixture (which data, which options); these
+# use it. A module may override ``context`` (downloads, init scripts) and keep ``page``.
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium, shared by the module's tests."""
+    from playwright.sync_api import sync_playwright
+
+    from tests import browser
+
+    with sync_playwright() as playwright:
+        launched = browser.launch_chromium(playwright)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def context(chromium):
+    """A fresh browser context (no cookies, storage or session) per test."""
+    from tests import browser
+
+    ctx = chromium.new_context(viewport=browser.VIEWPORT)
+    ctx.set_default_timeout(30_000)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+@pytest.fixture
+def page(context, server):
+    """A page of the test's context, recording console errors, page errors and requests."""
+    from tests import browser
+
+    page, log = browser.new_page(context, server.base_url)
+    page.log = log
+    return page

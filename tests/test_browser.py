@@ -34,7 +34,6 @@ if not browser.CHROMIUM.exists():
         allow_module_level=True,
     )
 
-from playwright.sync_api import sync_playwright  # noqa: E402 - after the skip
 
 OCHA_ADMIN1 = "boundaries/ocha2016_syr_admin1_simplified.geojson"
 CAIRO_TITLE = "Cairo agreement on the Eastern Ghouta de-escalation zone"
@@ -72,36 +71,6 @@ def server(tmp_path_factory):
     shutil.copy(source, reference / source.name)
     with browser.serve(DATA, reference_dir=reference) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """Debian's Chromium, shared by the module's tests."""
-    with sync_playwright() as playwright:
-        launched = browser.launch_chromium(playwright)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture
-def context(chromium):
-    """A fresh browser context (no cookies, storage or session) per test."""
-    ctx = chromium.new_context(viewport=browser.VIEWPORT)
-    ctx.set_default_timeout(30_000)
-    try:
-        yield ctx
-    finally:
-        ctx.close()
-
-
-@pytest.fixture
-def page(context, server):
-    """A page of the test's context, recording console errors, page errors and requests."""
-    page, log = browser.new_page(context, server.base_url)
-    page.log = log
-    return page
 
 
 def expected_zones(timeline, instant: str) -> dict[str, str]:

@@ -34,7 +34,7 @@ if not browser.CHROMIUM.exists():
         allow_module_level=True,
     )
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402 - after the skip
+from playwright.sync_api import expect  # noqa: E402 - after the skip
 
 EDITOR = 'iframe[title="ui.editor.dezmap_editor"]'
 ZONE = "eastern-ghouta"
@@ -108,35 +108,10 @@ def server(data_dir):
         yield running
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    with sync_playwright() as playwright:
-        launched = browser.launch_chromium(playwright)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture
-def context(chromium):
-    ctx = chromium.new_context(viewport=browser.VIEWPORT)
-    ctx.set_default_timeout(30_000)
-    try:
-        yield ctx
-    finally:
-        ctx.close()
-
-
 def new_page(context, server):
     page, log = browser.new_page(context, server.base_url)
     page.log = log
     return page
-
-
-@pytest.fixture
-def page(context, server):
-    return new_page(context, server)
 
 
 # --- helpers ---------------------------------------------------------------------------------

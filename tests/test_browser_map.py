@@ -27,7 +27,7 @@ if not browser.CHROMIUM.exists():
         allow_module_level=True,
     )
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402 - after the skip
+from playwright.sync_api import expect  # noqa: E402 - after the skip
 
 ASTANA = "2017-07-23T12:00+03:00"
 TRUCE_NOON = "2021-08-14T12:00+03:00"
@@ -48,16 +48,6 @@ def timeline():
 def server():
     with browser.serve(DATA) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with sync_playwright() as playwright:
-        launched = browser.launch_chromium(playwright)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture
@@ -113,6 +103,23 @@ def overlap(a: dict, b: dict) -> bool:
         a["left"] < b["right"]
         and b["left"] < a["right"]
         and (a["top"] < b["bottom"] and b["top"] < a["bottom"])
+    )
+
+
+def wait_until_still(frame, selector: str) -> None:
+    """Wait until the element has the same place on screen in two animation frames running."""
+    frame.evaluate("() => { window.__dzLastPlace = null; }")
+    frame.wait_for_function(
+        """(selector) => {
+            const el = document.querySelector(selector);
+            const r = el && el.getBoundingClientRect();
+            const place = r ? [r.left, r.top, r.width, r.height].join() : null;
+            const still = place !== null && place === window.__dzLastPlace;
+            window.__dzLastPlace = place;
+            return still;
+        }""",
+        arg=selector,
+        polling="raf",
     )
 
 
@@ -272,6 +279,7 @@ def test_legend_collapses_on_request_and_steps_aside_for_a_popup(page, server):
     popup = map_frame.locator(".leaflet-popup")
     expect(popup).to_be_visible()
     expect(body).to_be_hidden()
+    wait_until_still(frame, ".leaflet-popup")  # Leaflet pans the map to it, animated
     assert not overlap(rect(popup), rect(box))
     # opening the legend by hand closes the popup; closing a popup opens it again
     toggle.click()
@@ -279,6 +287,7 @@ def test_legend_collapses_on_request_and_steps_aside_for_a_popup(page, server):
     expect(body).to_be_visible()
     zone_popup = browser.open_zone_popup(page, "eastern-ghouta")
     expect(body).to_be_hidden()
+    wait_until_still(frame, ".leaflet-popup")
     assert not overlap(rect(map_frame.locator(".leaflet-popup")), rect(box))
     assert "Eastern Ghouta" in zone_popup.inner_text()
     browser.close_popups(page)

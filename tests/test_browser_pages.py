@@ -31,7 +31,7 @@ if not browser.CHROMIUM.exists():
         allow_module_level=True,
     )
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402 - after the skip
+from playwright.sync_api import expect  # noqa: E402 - after the skip
 
 #: Streamlit saves a table through the File System Access API when the browser has it;
 #: without it, the table's CSV is an ordinary download that Playwright can read.
@@ -68,17 +68,6 @@ def server():
         yield running
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    """Debian's Chromium, shared by the module's tests."""
-    with sync_playwright() as playwright:
-        launched = browser.launch_chromium(playwright)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
 @pytest.fixture
 def context(chromium):
     """A fresh browser context per test, saving tables as downloads."""
@@ -89,14 +78,6 @@ def context(chromium):
         yield ctx
     finally:
         ctx.close()
-
-
-@pytest.fixture
-def page(context, server):
-    """A page of the test's context, recording console errors, page errors and requests."""
-    page, log = browser.new_page(context, server.base_url)
-    page.log = log
-    return page
 
 
 # --- helpers ---------------------------------------------------------------------------------
