@@ -210,3 +210,78 @@ def test_import_refuses_a_fifo(tmp_path, capsys):
         status = main(["import", "ucdp", str(pipe), "--out", str(tmp_path / "ged.parquet")])
     assert status == 1
     assert "named pipe" in capsys.readouterr().err
+
+
+# --- every refusal worded in full (kills the mutants of the wording and of the size in words) ------
+
+PERMISSION = (
+    "cannot be read: permission denied; give yourself read permission (chmod u+r) or copy the "
+    "file somewhere readable"
+)
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "reason"),
+    [
+        (
+            OSError(errno.ELOOP, "Too many levels of symbolic links"),
+            "symlink-loop",
+            "is a symbolic link that leads back to itself (a loop); fix the link to name a file",
+        ),
+        (PermissionError(errno.EACCES, "Permission denied"), "permission", PERMISSION),
+        (PermissionError(errno.EPERM, "Operation not permitted"), "permission", PERMISSION),
+        (
+            OSError(errno.EIO, "Input/output error"),
+            "unreadable",
+            "cannot be read: Input/output error",
+        ),
+        (OSError("the disk went away"), "unreadable", "cannot be read: the disk went away"),
+    ],
+)
+def test_each_error_of_the_look_at_a_path_is_worded(tmp_path, monkeypatch, error, code, reason):
+    path = write_zones(tmp_path / "zones.geojson", zone_feature())
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(files_module.os, "stat", fail)
+    with pytest.raises(UnreadableFile) as info:
+        check_path(path)
+    assert (info.value.code, info.value.reason) == (code, reason)
+    assert info.value.path == str(path) and str(info.value) == f"{path}: {reason}"
+
+
+def test_a_path_through_a_file_or_with_a_name_too_long_cannot_be_found(tmp_path):
+    # real errors of the operating system, not imitated: ENOTDIR and ENAMETOOLONG
+    file = write_zones(tmp_path / "zones.geojson", zone_feature())
+    with pytest.raises(UnreadableFile) as info:
+        read_data_file(file / "zones.geojson")
+    assert (info.value.code, info.value.reason) == (
+        "missing",
+        "cannot be found: a part of the path is a file, not a folder",
+    )
+    with pytest.raises(UnreadableFile) as info:
+        read_data_file(tmp_path / ("z" * 300 + ".geojson"))
+    assert (info.value.code, info.value.reason) == (
+        "missing",
+        "cannot be found: the name is too long",
+    )
+
+
+@pytest.mark.parametrize(
+    ("size", "limit", "words"),
+    [
+        (1024, 1023, "is 1.0 kB, larger than the 1023 bytes"),
+        (3 * 1024**2 + 1024**2 // 2, 1024**2, "is 3.5 MB, larger than the 1.0 MB"),
+        (5 * 1024**3 // 2, 1024**3, "is 2.5 GB, larger than the 1.0 GB"),
+    ],
+)
+def test_sizes_are_said_in_the_largest_unit_that_fits(tmp_path, size, limit, words):
+    path = tmp_path / "violations.csv"
+    with open(path, "wb") as handle:
+        handle.truncate(size)  # sparse: nothing is written or read
+    with pytest.raises(UnreadableFile) as info:
+        read_data_file(path, limit=limit)
+    assert info.value.reason == (
+        f"{words} dezmap reads from one data file; split it, or keep only the area and years needed"
+    )

@@ -392,3 +392,77 @@ def test_an_agreement_signed_before_2011_gets_the_documented_warning():
 def test_an_agreement_signed_in_the_future_is_an_error():
     report, _ = agreements([dict(AGREEMENT, signed="2099-01-01")])
     assert only(report, "future-date").where == "row 2, column signed"
+
+
+def test_each_named_agreement_is_checked_in_turn_with_its_own_words():
+    # one violation on 1 July 2017 names, as text: an agreement whose row could not be read
+    # (skipped), an unknown one, one without a start (nothing to compare), one that began on
+    # 22 July 2017 and ended on 18 February 2018, and an open-ended one from 1 March 2018;
+    # a second, without an end, is not compared; a third names the closed one in a list
+    import datetime as dt
+
+    summer, winter = dt.timezone(dt.timedelta(hours=3)), dt.timezone(dt.timedelta(hours=2))
+    agreements = [
+        {
+            "agreement_id": "closed",
+            "effective_from": dt.datetime(2017, 7, 22, 12, tzinfo=summer),
+            "effective_to": dt.datetime(2018, 2, 18, tzinfo=winter),
+        },
+        {
+            "agreement_id": "open",
+            "effective_from": dt.datetime(2018, 3, 1, tzinfo=winter),
+            "effective_to": None,
+        },
+        {"agreement_id": "undated", "effective_from": None, "effective_to": None},
+    ]
+    day = dt.datetime(2017, 7, 1, tzinfo=summer), dt.datetime(2017, 7, 2, tzinfo=summer)
+    violations = [
+        {
+            "row": 2,
+            "agreement_ids": "gone;xyz;undated;closed;open",
+            "occurred": day[0],
+            "occurred_end": day[1],
+        },
+        {"row": 3, "agreement_ids": ["closed"], "occurred": day[0], "occurred_end": None},
+        {"row": 4, "agreement_ids": ["closed"], "occurred": day[0], "occurred_end": day[1]},
+    ]
+    report = Report()
+    check_violation_agreements(violations, agreements, "violations.csv", report, skip={"gone"})
+
+    def outside(agreement_id, period):
+        return (
+            f"the violation (1 July 2017) lies outside the period in force of agreement "
+            f"{agreement_id!r} ({period}), so it cannot have breached it; check the date or "
+            "the link"
+        )
+
+    assert [(p.path, p.where, p.severity, p.message, p.code) for p in report] == [
+        (
+            "violations.csv",
+            "row 2, column agreement_ids",
+            "error",
+            "unknown agreement 'xyz'; agreement_ids must name agreements defined in agreements.csv",
+            "unknown-agreement",
+        ),
+        (
+            "violations.csv",
+            "row 2, column agreement_ids",
+            "warning",
+            outside("closed", "22 July 2017 to 18 February 2018"),
+            "outside-agreement-period",
+        ),
+        (
+            "violations.csv",
+            "row 2, column agreement_ids",
+            "warning",
+            outside("open", "1 March 2018 to open-ended"),
+            "outside-agreement-period",
+        ),
+        (
+            "violations.csv",
+            "row 4, column agreement_ids",
+            "warning",
+            outside("closed", "22 July 2017 to 18 February 2018"),
+            "outside-agreement-period",
+        ),
+    ]

@@ -171,3 +171,28 @@ def test_an_agreement_cell_with_a_control_character_is_a_located_error():
         csv_text(list(schema.AGREEMENT_COLUMNS), [row]).encode(), "agreements.csv", report
     )
     assert only(report, "control-character").where == "row 2, column terms"
+
+
+# --- where the first unreadable byte is, to the line and column ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "column"),
+    [
+        # an empty first line, then "ab", then the byte after "c": line 3, column 2
+        (b"\nab\nc\x81d\n", 3, 2),
+        # the only line break before the byte is the file's first byte: line 2, column 2
+        (b"\nx\x81", 2, 2),
+    ],
+)
+def test_the_unreadable_byte_is_placed_by_the_line_breaks_before_it(data, line, column):
+    # 0x81 has no character in Windows-1252 either: the guess is the replacement character
+    with pytest.raises(NotUtf8Error) as info:
+        decode_utf8(data)
+    error = info.value
+    assert (error.offset, error.line, error.column) == (data.index(b"\x81"), line, column)
+    assert (error.byte, error.guess) == (0x81, "\ufffd")
+    assert str(error) == (
+        f"not UTF-8: byte 0x81 at line {line}, column {column} (perhaps '\ufffd' in "
+        "Windows-1252) cannot be read; re-save the file as UTF-8"
+    )

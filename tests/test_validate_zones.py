@@ -216,3 +216,30 @@ def test_read_zone_features_returns_the_versions_it_could_read():
     assert [v.zone_id for v in check.versions] == ["eastern-ghouta"]
     assert check.broken_zone_ids == {"douma"}
     assert [p.where for p in report] == ["zone douma, version douma@2017-07-22"]
+
+
+# --- what to do about each property, when it is not text ------------------------------------------
+
+HINTS = {
+    "zone_id": "give a lower-case slug such as 'eastern-ghouta'",
+    "name": "give the zone's English name",
+    "name_ar": "give the zone's Arabic name ('' if unknown)",
+    "group": "give the family of zones, such as 'astana-2017'",
+    "valid_from": "give the first day of this boundary version as YYYY-MM-DD",
+    "valid_to": "give the first day this version no longer applies (YYYY-MM-DD) or ''",
+    "accuracy": "write 'approximate' or 'surveyed'",
+    "boundary_source": "say how the outline was drawn and cite its sources",
+    "notes": "write a short note or ''",
+}
+
+
+def test_every_zone_property_has_its_hint():
+    assert set(HINTS) == set(schema.ZONE_PROPERTIES)
+
+
+@pytest.mark.parametrize("name", sorted(HINTS))
+def test_a_property_that_is_not_text_says_what_to_write(name):
+    report, _ = zones_report(zone_feature(**{name: 5}))
+    problem = only(report, "bad-property")
+    assert problem.severity == "error"
+    assert problem.message == f"property {name!r} must be a string, found 5; {HINTS[name]}"
