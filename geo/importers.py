@@ -1417,45 +1417,33 @@ def _rows_text(rows: Iterable[int]) -> str:
 
 def _summary_warnings(kept: _Kept, shown: str) -> list[Problem]:
     """Warnings about kept rows: outside the region, beyond any recorded event, without a zone."""
+    warnings = [
+        (
+            kept.outside,
+            "outside-region",
+            "{n} row(s) lie outside " + schema.REGION_NAME + " and were imported as they are: "
+            "rows {rows}; check their positions",
+        ),
+        (
+            kept.implausible,
+            "implausible-count",
+            f"{{n}} row(s) count more than {schema.IMPLAUSIBLE_CASUALTIES:,} people killed, more "
+            "than any single event recorded in the Syrian war, and were imported as they are: "
+            "rows {rows}; check their counts",
+        ),
+        (
+            kept.no_zone,
+            "no-zone",
+            f"{{n}} of {kept.count} agreements name no zone that the keyword table recognises "
+            "and were imported with empty zone_ids: rows {rows}; see docs/datasets.md",
+        ),
+    ]
     problems = []
-    outside = np.concatenate(kept.outside) if kept.outside else np.empty(0, np.int64)
-    if len(outside):
-        problems.append(
-            Problem(
-                shown,
-                "",
-                "warning",
-                f"{len(outside)} row(s) lie outside {schema.REGION_NAME} and were imported as "
-                f"they are: rows {_rows_text(outside)}; check their positions",
-                "outside-region",
-            )
-        )
-    implausible = np.concatenate(kept.implausible) if kept.implausible else np.empty(0, np.int64)
-    if len(implausible):
-        problems.append(
-            Problem(
-                shown,
-                "",
-                "warning",
-                f"{len(implausible)} row(s) count more than {schema.IMPLAUSIBLE_CASUALTIES:,} "
-                "people killed, more than any single event recorded in the Syrian war, and were "
-                f"imported as they are: rows {_rows_text(implausible)}; check their counts",
-                "implausible-count",
-            )
-        )
-    no_zone = np.concatenate(kept.no_zone) if kept.no_zone else np.empty(0, np.int64)
-    if len(no_zone):
-        problems.append(
-            Problem(
-                shown,
-                "",
-                "warning",
-                f"{len(no_zone)} of {kept.count} agreements name no zone that the "
-                "keyword table recognises and were imported with empty zone_ids: rows "
-                f"{_rows_text(no_zone)}; see docs/datasets.md",
-                "no-zone",
-            )
-        )
+    for parts, code, message in warnings:
+        rows = np.concatenate(parts) if parts else np.empty(0, np.int64)
+        if len(rows):
+            text = message.format(n=len(rows), rows=_rows_text(rows))
+            problems.append(Problem(shown, "", "warning", text, code))
     return problems
 
 
