@@ -378,3 +378,29 @@ def _violation_record(row):
         "lon": float(row["lon"]),
         "location_precision": row["location_precision"],
     }
+
+
+def test_violations_from_a_frame_with_gaps_and_naive_times_are_read_as_the_csv_would_be():
+    # a frame edited by hand: no zone as NaN, times without an offset (UTC), a record without
+    # a position and one without a date; only the record placed outside its zone is reported
+    duma, idlib = (33.57, 36.40), (35.93, 36.63)
+    frame = pd.DataFrame(
+        {
+            "violation_id": ["v-no-zone", "v-naive", "v-no-position", "v-no-date", "v-outside"],
+            "zone_id": [float("nan"), *["eastern-ghouta"] * 4],
+            "occurred": [
+                pd.Timestamp("2017-07-23T10:00"),
+                pd.Timestamp("2017-07-23T10:00"),
+                pd.Timestamp("2017-07-23T10:00"),
+                pd.NaT,
+                pd.Timestamp("2017-07-23T10:00"),
+            ],
+            "lat": [idlib[0], duma[0], float("nan"), duma[0], idlib[0]],
+            "lon": [idlib[1], duma[1], float("nan"), duma[1], idlib[1]],
+            "location_precision": ["exact"] * 5,
+        }
+    )
+    report = check_zone_features([zone_feature()], violations=frame)
+    assert [(p.code, p.where, p.severity) for p in report] == [
+        ("outside-zone", "violation v-outside, column zone_id", "error")
+    ]

@@ -478,3 +478,26 @@ def test_an_outline_near_the_antimeridian_that_does_not_cross_it_is_read():
     ring = [[178.5, -17.0], [179.9, -17.0], [179.9, -16.0], [178.5, -16.0], [178.5, -17.0]]
     report, result = check(collection(polygon(ring)))
     assert "antimeridian" not in report.codes() and result.features[0].geometry is not None
+
+
+def test_rings_past_the_examples_are_counted_only_when_broken():
+    # three broken rings are reported one by one; of the rings after them only the broken
+    # ones are counted in the summary: a good triangle (four positions, closed) is not; an
+    # unclosed ring, a closed ring of three positions, a position with one number, a position
+    # of words and a number where a ring should be are
+    p, q, r = [36.37, 33.55], [36.43, 33.55], [36.40, 33.60]
+    rings = [
+        [1, 2],
+        [1, 2],
+        [1, 2],
+        [p, q, r, p],  # good
+        [p, q, r, [36.38, 33.58]],  # not closed
+        [p, q, p],  # too short
+        [p, q, [36.40], p],  # a position with one number
+        [p, q, ["36.40", "33.60"], p],  # a position of words
+        36.4,  # not a ring
+    ]
+    report, result = check(collection({"type": "Polygon", "coordinates": rings}))
+    nesting = [p for p in report if p.code == "bad-nesting"]
+    assert len(nesting) == 4
+    assert nesting[-1].message == ("5 more ring(s) of this geometry have problems like those above")
