@@ -404,3 +404,75 @@ def test_violations_from_a_frame_with_gaps_and_naive_times_are_read_as_the_csv_w
     assert [(p.code, p.where, p.severity) for p in report] == [
         ("outside-zone", "violation v-outside, column zone_id", "error")
     ]
+
+
+def test_zone_references_in_memory_are_reported_in_full_in_record_order():
+    # Eastern Ghouta (the square around Duma, 36.37-36.43 E, 33.55-33.60 N) from 22 July to
+    # 1 August 2017 and again from 1 September; records checked against it one after another
+    def record(violation_id, zone_id, day, precision="exact", lat=33.50, lon=36.50):
+        return {
+            "violation_id": violation_id,
+            "zone_id": zone_id,
+            "occurred": pd.Timestamp(day, tz="Asia/Damascus"),
+            "lat": lat,
+            "lon": lon,
+            "location_precision": precision,
+        }
+
+    zones = [zone_feature(valid_to="2017-08-01"), zone_feature(valid_from="2017-09-01")]
+    report = check_zone_features(
+        zones,
+        source="edited zones",
+        agreements=[{"agreement_id": "a", "zone_ids": "eastern-gouta;eastern-ghouta"}],
+        violations=[
+            record("v-no-zone", "", "2017-07-23"),
+            record("v-unknown", "eastern-gouta", "2017-07-23"),
+            record("v-gap", "eastern-ghouta", "2017-08-01"),  # the day the first version ended
+            record("v-inside", "eastern-ghouta", "2017-07-23", lat=33.57, lon=36.40),
+            record("v-out", "eastern-ghouta", "2017-07-23"),
+            record("v-district", "eastern-ghouta", "2017-07-23", "district"),
+            record("v-governorate", "eastern-ghouta", "2017-07-23", "governorate"),
+        ],
+    )
+    unknown = "unknown zone 'eastern-gouta' (did you mean 'eastern-ghouta'?); zones are defined in zones.geojson"
+    # (36.50, 33.50) to the square's corner (36.43, 33.55): 0.07 degrees of longitude at
+    # 33.5 N (111.32 km x cos 33.5 = 92.83 km each) and 0.05 of latitude (110.57 km each):
+    # hypot(6.50, 5.53) = 8.5 km
+    outside = (
+        "the position (lat 33.5, lon 36.5) lies 8.5 km outside zone 'eastern-ghouta' as it was "
+        "on 2017-07-23 (zone eastern-ghouta, version eastern-ghouta@2017-07-22); fix the "
+        "position or the zone, or leave zone_id empty"
+    )
+    assert [(p.path, p.where, p.severity, p.message, p.code) for p in report] == [
+        ("edited zones", "agreement a, column zone_ids", "error", unknown, "unknown-zone"),
+        (
+            "edited zones",
+            "violation v-unknown, column zone_id",
+            "error",
+            unknown + ", or leave it empty to derive it from the position",
+            "unknown-zone",
+        ),
+        (
+            "edited zones",
+            "violation v-gap, column zone_id",
+            "error",
+            "zone 'eastern-ghouta' has no boundary version on 2017-08-01 (its versions: "
+            "2017-07-22 to 2017-08-01, 2017-09-01 to now); check the date or the zone",
+            "zone-not-in-force",
+        ),
+        ("edited zones", "violation v-out, column zone_id", "error", outside, "outside-zone"),
+        (
+            "edited zones",
+            "violation v-district, column zone_id",
+            "warning",
+            outside + " (the position is only district-precise)",
+            "outside-zone",
+        ),
+        (
+            "edited zones",
+            "violation v-governorate, column zone_id",
+            "warning",
+            outside + " (the position is only governorate-precise)",
+            "outside-zone",
+        ),
+    ]
