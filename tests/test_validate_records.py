@@ -466,3 +466,67 @@ def test_each_named_agreement_is_checked_in_turn_with_its_own_words():
             "outside-agreement-period",
         ),
     ]
+
+
+def test_violation_rows_are_reported_in_full():
+    # row 2 names a zone that does not exist (a typo); row 3 repeats row 2's id and gives an
+    # hour without a time; rows 4 to 7 have positions just off the globe's ranges
+    rows = [
+        dict(VIOLATION, zone_id="eastern-gouta"),
+        dict(VIOLATION, date_precision="hour"),
+        dict(VIOLATION, violation_id="v-south", lat="-90.5"),
+        dict(VIOLATION, violation_id="v-north", lat="90.5"),
+        dict(VIOLATION, violation_id="v-west", lon="-180.5"),
+        dict(VIOLATION, violation_id="v-east", lon="180.5"),
+    ]
+    report, records = violations(rows)
+    assert [(p.path, p.where, p.severity, p.message, p.code) for p in report] == [
+        (
+            "violations.csv",
+            "row 2, column zone_id",
+            "error",
+            "unknown zone 'eastern-gouta' (did you mean 'eastern-ghouta'?); zones are defined "
+            "in zones.geojson, or leave it empty to derive it from the position",
+            "unknown-zone",
+        ),
+        (
+            "violations.csv",
+            "row 3, column violation_id",
+            "error",
+            "duplicate violation_id 'v-20170723-duma' (also in row 2); ids must be unique",
+            "duplicate-id",
+        ),
+        (
+            "violations.csv",
+            "row 3, column date_precision",
+            "error",
+            "precision 'hour' needs a time in occurred, such as 2021-08-14T21:00+03:00; or use "
+            "'day'",
+            "precision-mismatch",
+        ),
+        *(
+            (
+                "violations.csv",
+                f"row {row}, column {column}",
+                "error",
+                f"'{value}' is out of range [{low}, {high}]",
+                "out-of-range",
+            )
+            for row, column, value, low, high in [
+                (4, "lat", "-90.5", -90, 90),
+                (5, "lat", "90.5", -90, 90),
+                (6, "lon", "-180.5", -180, 180),
+                (7, "lon", "180.5", -180, 180),
+            ]
+        ),
+    ]
+    assert records == []  # a row with an error is not returned
+    report, (record,) = violations([VIOLATION])
+    assert list(report) == [] and (record["place"], record["zone_id"]) == ("Duma", "eastern-ghouta")
+
+
+def test_a_violations_file_without_the_zone_column_names_no_zone():
+    header = [c for c in schema.VIOLATION_COLUMNS if c != "zone_id"]
+    row = {k: v for k, v in VIOLATION.items() if k != "zone_id"}
+    report, (record,) = violations([row], header=header)
+    assert list(report) == [] and record["zone_id"] == ""
