@@ -530,3 +530,99 @@ def test_a_violations_file_without_the_zone_column_names_no_zone():
     row = {k: v for k, v in VIOLATION.items() if k != "zone_id"}
     report, (record,) = violations([row], header=header)
     assert list(report) == [] and record["zone_id"] == ""
+
+
+def test_more_violation_cells_reported_in_full():
+    # row 2: an id that is no slug among the linked agreements; row 3: an agreement named
+    # twice (a warning: the row is kept); row 4: half a person; row 5: a million and one;
+    # row 6: a million (the largest plausible count, kept, its leading zeros read away);
+    # (an implausible count: a warning); row 7: Duma's latitude and longitude exchanged; row 8:
+    # a position in the sea off Egypt, outside the region either way round
+    rows = [
+        dict(VIOLATION, violation_id="v-2", agreement_ids="Cairo 2017"),
+        dict(VIOLATION, violation_id="v-3", agreement_ids="a-1;a-1"),
+        dict(VIOLATION, violation_id="v-4", casualties="0.5"),
+        dict(VIOLATION, violation_id="v-5", casualties="1000001"),
+        dict(VIOLATION, violation_id="v-6", casualties="0001000000"),
+        dict(VIOLATION, violation_id="v-7", lat="36.39914", lon="33.56986"),
+        dict(VIOLATION, violation_id="v-8", lat="35.0", lon="30.0", location_precision="exact"),
+    ]
+    report, records = violations(rows)
+    region = schema.REGION_NAME
+    assert [(p.where, p.severity, p.message, p.code) for p in report] == [
+        (
+            "row 2, column agreement_ids",
+            "error",
+            "'Cairo 2017' is not an agreement id (a lower-case slug); separate ids with semicolons",
+            "bad-slug",
+        ),
+        (
+            "row 3, column agreement_ids",
+            "warning",
+            "'a-1;a-1' names an agreement more than once; keep one",
+            "duplicate-agreement",
+        ),
+        (
+            "row 4, column casualties",
+            "error",
+            "'0.5' must be a whole number of people written with the digits 0-9 (or empty when "
+            "not reported)",
+            "bad-number",
+        ),
+        (
+            "row 5, column casualties",
+            "error",
+            "'1000001' is out of range: more than 1,000,000 people killed in one incident is "
+            "not a plausible count; check for a misplaced digit",
+            "out-of-range",
+        ),
+        (
+            "row 6, column casualties",
+            "warning",
+            "1,000,000 people killed is more than any single event recorded in the Syrian war "
+            "(none reached 10,000); check the count",
+            "implausible-count",
+        ),
+        (
+            "row 7, column lat",
+            "error",
+            f"lat 36.39914 and lon 33.56986 appear swapped: the position lies outside {region} "
+            "but inside it when exchanged; exchange the two values",
+            "swapped-coordinates",
+        ),
+        (
+            "row 8, column lat",
+            "warning",
+            f"position (lat 35.0, lon 30.0) lies outside {region}; check it",
+            "outside-region",
+        ),
+    ]
+    kept = {r["violation_id"]: r for r in records}
+    assert sorted(kept) == ["v-3", "v-6", "v-8"]
+    assert kept["v-3"]["agreement_ids"] == ["a-1", "a-1"]
+    assert kept["v-6"]["casualties"] == 1_000_000
+
+
+def test_agreement_zone_lists_reported_in_full():
+    rows = [
+        dict(AGREEMENT, agreement_id="a-2", zone_ids=""),
+        dict(AGREEMENT, agreement_id="a-3", zone_ids="eastern-gouta"),
+    ]
+    report, records = agreements(rows)
+    assert [(p.path, p.where, p.severity, p.message, p.code) for p in report] == [
+        (
+            "agreements.csv",
+            "row 2, column zone_ids",
+            "error",
+            "zone_ids is empty; name the zones the agreement covers, separated by semicolons",
+            "empty-field",
+        ),
+        (
+            "agreements.csv",
+            "row 3, column zone_ids",
+            "error",
+            "unknown zone 'eastern-gouta' (did you mean 'eastern-ghouta'?); zones are defined in "
+            "zones.geojson",
+            "unknown-zone",
+        ),
+    ]
