@@ -626,3 +626,58 @@ def test_agreement_zone_lists_reported_in_full():
             "unknown-zone",
         ),
     ]
+
+
+def test_agreement_rows_are_read_into_records_and_reported_in_full():
+    # row 2: the Cairo agreement (a noon start, to the minute);
+    # row 3: ends as it begins (an error: the row is dropped, and the next still read);
+    # row 4: a day start with no precision, collapsed but without an end (a warning);
+    # row 5: month precision given
+    rows = [
+        AGREEMENT,
+        dict(AGREEMENT, agreement_id="a-3", effective_to="2017-07-22T12:00+03:00"),
+        dict(
+            AGREEMENT,
+            agreement_id="a-4",
+            effective_from="2017-08-01",
+            date_precision="",
+            outcome="collapsed",
+            guarantors="",
+        ),
+        dict(AGREEMENT, agreement_id="a-5", effective_from="2017-09-01", date_precision="month"),
+    ]
+    report, records = agreements(rows)
+    assert [(p.path, p.where, p.severity, p.message, p.code) for p in report] == [
+        (
+            "agreements.csv",
+            "row 3, column effective_to",
+            "error",
+            "effective_to '2017-07-22T12:00+03:00' is not after effective_from "
+            "'2017-07-22T12:00+03:00'",
+            "date-order",
+        ),
+        (
+            "agreements.csv",
+            "row 4, column effective_to",
+            "warning",
+            "outcome is 'collapsed' but effective_to is empty, so the agreement counts as in "
+            "force indefinitely; give the date it collapsed",
+            "open-ended-collapse",
+        ),
+    ]
+    assert [r["agreement_id"] for r in records] == [AGREEMENT["agreement_id"], "a-4", "a-5"]
+    cairo = records[0]
+    assert {
+        k: cairo[k] for k in ("title", "kind", "parties", "guarantors", "terms", "outcome")
+    } == {k: AGREEMENT[k] for k in ("title", "kind", "parties", "guarantors", "terms", "outcome")}
+    assert cairo["zone_ids"] == ["eastern-ghouta"] and cairo["row"] == 2
+    assert [r["date_precision"] for r in records] == ["minute", "day", "month"]
+    assert records[1]["guarantors"] == "" and records[1]["effective_to"] is None
+
+
+def test_an_agreements_file_without_optional_columns_reads_them_as_empty():
+    header = [c for c in schema.AGREEMENT_COLUMNS if c not in ("date_precision", "guarantors")]
+    row = {k: v for k, v in AGREEMENT.items() if k in header}
+    report, (record,) = agreements([dict(row, effective_from="2017-07-22")], header=header)
+    assert list(report) == []
+    assert (record["date_precision"], record["guarantors"]) == ("day", "")
