@@ -501,3 +501,18 @@ def test_rings_past_the_examples_are_counted_only_when_broken():
     nesting = [p for p in report if p.code == "bad-nesting"]
     assert len(nesting) == 4
     assert nesting[-1].message == ("5 more ring(s) of this geometry have problems like those above")
+
+
+def test_positions_with_more_than_three_numbers_are_counted():
+    # two positions of the square carry a height and a fourth number (a time, say)
+    ring = [list(p) for p in DUMA_SQUARE]
+    ring[1] += [0, 1]
+    ring[2] += [0, 2]
+    report, _ = check(collection(polygon(ring)))
+    problem = only(report, "position-size")
+    assert problem.severity == "warning"
+    assert problem.message == (
+        "2 position(s) have more than 3 elements; only longitude, latitude and an optional "
+        "height are allowed: the outline is read from the first two (keep other values, such "
+        "as a time, in the properties)"
+    )

@@ -681,3 +681,16 @@ def test_an_agreements_file_without_optional_columns_reads_them_as_empty():
     report, (record,) = agreements([dict(row, effective_from="2017-07-22")], header=header)
     assert list(report) == []
     assert (record["date_precision"], record["guarantors"]) == ("day", "")
+
+
+def test_a_long_bad_value_is_quoted_whole_up_to_forty_characters():
+    rows = [
+        dict(VIOLATION, violation_id="v-40", lat="x" * 40),
+        dict(VIOLATION, violation_id="v-41", lat="y" * 41),
+    ]
+    report, _ = violations(rows)
+    tail = " is not a number; write decimal degrees with a point and the digits 0-9, e.g. 33.5102"
+    assert [p.message for p in report if p.code == "bad-number"] == [
+        repr("x" * 40) + tail,
+        repr("y" * 20) + "... (41 characters)" + tail,
+    ]
