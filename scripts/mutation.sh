@@ -94,6 +94,10 @@ except OSError:
     raise SystemExit
 # as mutmut's own badge counts it: every mutant that was not skipped, the uncovered included
 tested = s["total"] - s["skipped"]
+ran = s["killed"] + s["timeout"] + s["survived"] + s["suspicious"] + s["no_tests"]
+if tested and not ran:
+    print(f"{module}: no mutant was tested: the clean test run failed? (see mutmut.log)")
+    raise SystemExit
 score = 100 * (s["killed"] + s["timeout"]) / tested if tested else 0.0
 print(
     f"{module}: {score:.1f}% killed ({s['killed']} killed, {s['timeout']} timed out, "
