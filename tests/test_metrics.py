@@ -236,8 +236,6 @@ def test_zone_compliance_has_human_columns_and_both_figures(bundled):
     assert "Syrian government forces" in cairo["Incidents here by perpetrator"]
 
 
-
-
 def test_status_and_metrics_commands_print_damascus_time(capsys):
     import json
 
