@@ -499,7 +499,7 @@ def test_the_cached_chart_is_streamlits_own_spec_at_each_instant():
         direct = data.vega_lite_spec(zone_timeline_chart(daily, mine, at=view.at))
         assert data.zone_chart_spec(timeline, zone_id, view) == direct, at
     # the instant is swapped into one cached chart, not a chart drawn per instant
-    key = (*data._zone_key(view), "idlib", 10.0)
+    key = (data._zone_key(view), "idlib", 10.0)
     assert data._zone_chart(timeline, *key, None)[1] is not None
 
 

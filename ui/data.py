@@ -7,7 +7,7 @@ import sys
 import threading
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -185,39 +185,46 @@ def reference_layers() -> tuple[list[ReferenceLayer], list[str]]:
 # table. The timeline itself is passed unhashed (``_timeline``): the fingerprint stands for it.
 
 
-def _zone_key(view: View) -> tuple[str, tuple, tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+class _ZoneKey(NamedTuple):
+    """What the Zone page's figures depend on besides the zone (hashable: a cache key)."""
+
+    folder: str
+    fingerprint: tuple
+    kinds: tuple[str, ...]
+    perpetrators: tuple[str, ...]
+    datasets: tuple[str, ...]
+
+
+def _zone_key(view: View) -> _ZoneKey:
     folder = data_dir()
-    return str(folder), _loaded_fingerprint(folder), view.kinds, view.perpetrators, view.datasets
+    return _ZoneKey(
+        str(folder), _loaded_fingerprint(folder), view.kinds, view.perpetrators, view.datasets
+    )
 
 
-def _filtered(
-    timeline: Timeline, kinds: tuple[str, ...], perpetrators: tuple[str, ...], datasets: tuple
-) -> tuple[Timeline, np.ndarray | None]:
+def _filtered(timeline: Timeline, key: _ZoneKey) -> tuple[Timeline, np.ndarray | None]:
     """The timeline with the chosen data sets' agreements and the filters' incident mask."""
     scene = select(
         timeline,
-        View(at=timeline.range[1], kinds=kinds, perpetrators=perpetrators, datasets=datasets),
+        View(
+            at=timeline.range[1],
+            kinds=key.kinds,
+            perpetrators=key.perpetrators,
+            datasets=key.datasets,
+        ),
     )
     return scene.timeline, scene.mask
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _compliance(
-    _timeline: Timeline,
-    folder: str,
-    fingerprint: tuple,
-    kinds: tuple[str, ...],
-    perpetrators: tuple[str, ...],
-    datasets: tuple[str, ...],
-    zone_id: str,
-) -> pd.DataFrame:
-    shown, mask = _filtered(_timeline, kinds, perpetrators, datasets)
+def _compliance(_timeline: Timeline, key: _ZoneKey, zone_id: str) -> pd.DataFrame:
+    shown, mask = _filtered(_timeline, key)
     return zone_compliance(shown, zone_id, incident_mask=mask)
 
 
 def zone_compliance_table(timeline: Timeline, zone_id: str, view: View) -> pd.DataFrame:
     """:func:`geo.metrics.zone_compliance` of a zone under the view's filters (cached)."""
-    return _compliance(timeline, *_zone_key(view), zone_id)
+    return _compliance(timeline, _zone_key(view), zone_id)
 
 
 #: The instant the cached chart is drawn at; each run moves its rule to the view's instant.
@@ -252,20 +259,12 @@ def vega_lite_spec(chart: Any) -> dict:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _zone_chart(
-    _timeline: Timeline,
-    folder: str,
-    fingerprint: tuple,
-    kinds: tuple[str, ...],
-    perpetrators: tuple[str, ...],
-    datasets: tuple[str, ...],
-    zone_id: str,
-    window: float,
-    at: pd.Timestamp | None,
+    _timeline: Timeline, key: _ZoneKey, zone_id: str, window: float, at: pd.Timestamp | None
 ) -> tuple[dict, str | None]:
     """The zone's chart spec at ``at`` (None: at the placeholder, its mark's name beside it)."""
     from geo.charts import zone_timeline_chart
 
-    shown, mask = _filtered(_timeline, kinds, perpetrators, datasets)
+    shown, mask = _filtered(_timeline, key)
     daily = zone_daily(shown, zone_id, window_days=window, incident_mask=mask)
     frame = shown.agreements.frame
     mine = frame[frame["zone_ids"].map(lambda z: zone_id in z)]
@@ -296,7 +295,7 @@ def zone_chart_spec(timeline: Timeline, zone_id: str, view: View) -> dict:
     chart at the view's instant. The chart is built and converted once per data version,
     zone, window and filters; each run only puts the instant's rule and label in.
     """
-    key = (*_zone_key(view), zone_id, float(view.window))
+    key = (_zone_key(view), zone_id, float(view.window))
     spec, placeholder = _zone_chart(timeline, *key, None)
     if placeholder is None:  # cannot swap the instant: one chart per instant
         return _zone_chart(timeline, *key, view.at)[0]
@@ -326,7 +325,7 @@ def prefetch_zone(timeline: Timeline, view: View) -> threading.Thread | None:
     """
     if not view.zone or view.zone not in timeline.zones.zone_ids:
         return None
-    key = (*_zone_key(view), view.zone, float(view.window))
+    key = (_zone_key(view), view.zone, float(view.window))
     with _prefetch_lock:
         if key in _PREFETCHED:
             return None
