@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -52,6 +53,16 @@ HEADING = '[data-testid="stMarkdownContainer"] h4'
 #: it probes ``<page>/_stcore/health`` and ``<page>/_stcore/host-config`` (404) before it
 #: finds the server root. Nothing else is tolerated.
 _PROBE_404 = re.compile(r"^/[^/?#]+/_stcore/(health|host-config)$")
+
+
+def q(instant: str) -> str:
+    """An instant as a query-string value (the ``+`` of the offset encoded)."""
+    return urllib.parse.quote(instant, safe=":")
+
+
+def query(url: str) -> dict[str, str]:
+    """The query parameters of an address (one value each)."""
+    return {k: v[0] for k, v in urllib.parse.parse_qs(urllib.parse.urlsplit(url).query).items()}
 
 
 def free_port() -> int:

@@ -24,6 +24,7 @@ from geo.datasets import load_timeline
 from geo.render import DETAIL_LIMIT, STATUS_COLORS, kind_color
 from geo.timemodel import status_at, window_incidents
 from tests import browser
+from tests.browser import q, query
 from tests.conftest import DATA, ROOT, needs_realdata
 
 pytestmark = pytest.mark.browser
@@ -40,16 +41,6 @@ CAIRO_TITLE = "Cairo agreement on the Eastern Ghouta de-escalation zone"
 PAGES = ["/", "/zone", "/records", "/health"]
 XSS_NAME = "<img src=x onerror=window.__dz_xss=1>"
 XSS_TEXT = "<script>window.__dz_xss=2</script>"
-
-
-def q(instant: str) -> str:
-    """An instant as a query-string value (the ``+`` of the offset encoded)."""
-    return urllib.parse.quote(instant, safe=":")
-
-
-def query(url: str) -> dict[str, str]:
-    """The query parameters of an address (one value each)."""
-    return {k: v[0] for k, v in urllib.parse.parse_qs(urllib.parse.urlsplit(url).query).items()}
 
 
 # --- fixtures --------------------------------------------------------------------------------

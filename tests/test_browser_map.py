@@ -50,18 +50,6 @@ def server():
         yield running
 
 
-@pytest.fixture
-def page(chromium, server):
-    context = chromium.new_context(viewport=browser.VIEWPORT)
-    context.set_default_timeout(30_000)
-    page, log = browser.new_page(context, server.base_url)
-    page.log = log
-    try:
-        yield page
-    finally:
-        context.close()
-
-
 def open_map(page, server, **params: str):
     page.goto(server.base_url + address(**params))
     browser.wait_for_map(page)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from geo.datasets import load_timeline
 from geo.timemodel import incident_agreements
 from geo.view import View, select
 from tests import browser
+from tests.browser import q, query
 from tests.conftest import DATA
 from tests.test_export_records import DAY, LOCAL_INSTANT, UTC_LEFTOVER
 
@@ -40,16 +40,6 @@ SMALL = {"width": 390, "height": 844}
 GHOUTA = "eastern-ghouta"
 CAIRO = "2017-07-23T12:00+03:00"
 MONTH = re.compile(r"^\d{4}-\d{2}$")
-
-
-def q(instant: str) -> str:
-    """An instant as a query-string value (the ``+`` of the offset encoded)."""
-    return urllib.parse.quote(instant, safe=":")
-
-
-def query(url: str) -> dict[str, str]:
-    """The query parameters of an address (one value each)."""
-    return {k: v[0] for k, v in urllib.parse.parse_qs(urllib.parse.urlsplit(url).query).items()}
 
 
 # --- fixtures --------------------------------------------------------------------------------
