@@ -38,9 +38,13 @@ from geo.render.style import (
     ink_on,
     kind_color,
 )
+from geo.render.verbatim import install as _render_verbatim
 from geo.render.words import LANGS
 from geo.timemodel import Timeline
 from geo.view import NATIONWIDE
+
+# folium's output is data: it must never be compiled as a template (geo.render.verbatim)
+_render_verbatim()
 
 Bounds = tuple[float, float, float, float]
 
@@ -1109,8 +1113,13 @@ def legend(kinds: Iterable[str], filtered: str | None = None) -> MacroElement:
         + (f"<b>Incidents</b>{kind_rows}" if kind_rows else "")
         + "</div>"
     )
-    element = MacroElement()
-    element._template = Template(
+    return _Legend(body)
+
+
+class _Legend(MacroElement):
+    """The legend control of :func:`legend`; ``body`` is its HTML (escaped already)."""
+
+    _template = Template(
         """
         {% macro script(this, kwargs) %}
             (function () {
@@ -1118,9 +1127,7 @@ def legend(kinds: Iterable[str], filtered: str | None = None) -> MacroElement:
                 var legend = L.control({position: "bottomright"});
                 legend.onAdd = function () {
                     var div = L.DomUtil.create("div", "dz-legend-box");
-                    div.innerHTML = """
-        + script_json(body)
-        + """;
+                    div.innerHTML = {{ this.body_json }};
                     L.DomEvent.disableClickPropagation(div);
                     L.DomEvent.disableScrollPropagation(div);
                     var button = div.querySelector(".dz-legend-toggle"), auto = false;
@@ -1168,7 +1175,12 @@ def legend(kinds: Iterable[str], filtered: str | None = None) -> MacroElement:
         {% endmacro %}
         """
     )
-    return element
+
+    def __init__(self, body: str) -> None:
+        super().__init__()
+        self._name = "Legend"
+        # a value, never part of the template's source: data text is not Jinja
+        self.body_json = script_json(body)
 
 
 def _hatch_css() -> str:
