@@ -633,3 +633,26 @@ def test_possibly_violated_zone_is_drawn_with_its_own_colour(timeline):
     assert row["status"] == "possibly-violated"
     assert "dz-zone dz-zone-daraa-al-balad dz-status-possibly-violated" in html
     assert STATUS_COLORS["possibly-violated"] in html
+
+
+def test_zone_popup_lists_the_first_incidents_of_a_total_given_apart(timeline):
+    """The map hands each popup only the incidents it lists, with their number."""
+    from geo.render import POPUP_INCIDENTS, zone_popup
+
+    at = "2021-08-16T12:00+03:00"
+    status = status_at(timeline, at).set_index("zone_id", drop=False)
+    incidents = window_incidents(timeline, at)
+    mine = incidents[incidents["zone_id_matched"] == "daraa-al-balad"]
+    assert 2 <= len(mine) <= POPUP_INCIDENTS
+    version = timeline.zones.versions.set_index("version_id", drop=False).loc[
+        status.loc["daraa-al-balad", "version_id"]
+    ]
+    whole = zone_popup(version, status.loc["daraa-al-balad"], [], mine)
+    assert f"Incidents in the window ({len(mine)})" in whole and "more (see Records)" not in whole
+    # the same rows as dicts, said to be the first of 40: the count and the rest are named
+    rows = mine.head(2).to_dict("records")
+    part = zone_popup(dict(version), dict(status.loc["daraa-al-balad"]), [], rows, total=40)
+    assert "Incidents in the window (40)" in part
+    assert f"and {40 - 2} more (see Records)" in part
+    assert part.count("<li>") == 3  # two incidents and the line naming the rest
+    assert whole.split("<li>")[1] == part.split("<li>")[1]  # a row renders alike either way

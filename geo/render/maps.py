@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
 import folium
 import folium.plugins
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from branca.element import MacroElement, Template
 
 from geo import schema
@@ -86,15 +88,47 @@ def _local_day(ts: pd.Timestamp | None, precision: str = "day") -> str:
     return f"{local.day} {local:%b %Y}"
 
 
+Rows = pd.DataFrame | Sequence[Mapping[str, Any]]
+
+
+def _records(rows: Rows, limit: int | None = None) -> list[Mapping[str, Any]]:
+    """The first ``limit`` rows (all with None) as mappings, from a frame or a list of them."""
+    if isinstance(rows, pd.DataFrame):
+        return _row_dicts(rows if limit is None else rows.head(limit))
+    return list(rows if limit is None else rows[:limit])
+
+
+def _row_dicts(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> list[dict]:
+    """A frame's rows as dicts of the given columns (all by default), column by column.
+
+    ``DataFrame.to_dict("records")`` does the same a row at a time, some ten times slower on
+    the few rows of a popup; a map is built on every run of the Map page.
+    """
+    names = list(frame.columns) if columns is None else [c for c in columns if c in frame]
+    values = [frame[c].tolist() for c in names]
+    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+
+
 def zone_popup(
-    version: pd.Series, status: pd.Series, agreements: pd.DataFrame, incidents: pd.DataFrame
+    version: Mapping[str, Any],
+    status: Mapping[str, Any],
+    agreements: Rows,
+    incidents: Rows,
+    *,
+    total: int | None = None,
 ) -> str:
     """Escaped HTML for a zone's popup: names, status, agreements in force, recent incidents.
 
-    Incidents that count for the zone only because they name one of its agreements
-    (``linked``, from :func:`geo.timemodel.window_incidents`) are listed with their place and
-    the agreements they name, marked as outside the zone.
+    ``version`` and ``status`` are rows (a Series or a dict); ``agreements`` and ``incidents``
+    frames or lists of rows. Only the first :data:`POPUP_INCIDENTS` incidents are listed;
+    ``total`` is their number when ``incidents`` holds only the first few (default: all of
+    them are given). Incidents that count for the zone only because they name one of its
+    agreements (``linked``, from :func:`geo.timemodel.window_incidents`) are listed with their
+    place and the agreements they name, marked as outside the zone.
     """
+    total = len(incidents) if total is None else total
+    agreements = _records(agreements)
+    incidents = _records(incidents, POPUP_INCIDENTS)
     color = STATUS_COLORS[status["status"]]
     rows = [
         f'<div class="dz-popup" data-zone="{esc(version["zone_id"])}">',
@@ -104,9 +138,9 @@ def zone_popup(
         f'style="background:{color};color:{ink_on(color)}">{esc(status["status"])}</span> '
         f"{esc(STATUS_LABELS[status['status']])}</p>",
     ]
-    if len(agreements):
+    if agreements:
         rows.append("<b>Agreements in force</b><ul>")
-        for _, a in agreements.iterrows():
+        for a in agreements:
             since = _local_day(a["effective_from"], a["date_precision"])
             until = _local_day(a["effective_to"])
             rows.append(
@@ -118,10 +152,9 @@ def zone_popup(
         rows.append(f"<p>Last agreement: {esc(status['last_ended'])}</p>")
     else:
         rows.append("<p>No agreement in force.</p>")
-    if len(incidents):
-        total = len(incidents)
+    if total:
         rows.append(f"<b>Incidents in the window ({total})</b><ul>")
-        for _, v in incidents.head(POPUP_INCIDENTS).iterrows():
+        for v in incidents:
             linked = ""
             if bool(v.get("linked", False)):
                 names = str(v.get("agreement_ids", "") or "").replace(";", ", ")
@@ -135,8 +168,8 @@ def zone_popup(
                 f"{esc(v['alleged_perpetrator'])}{linked} <small>[{esc(v['dataset'])}] "
                 f"{source_links(v['source'], 1)}</small></li>"
             )
-        if total > POPUP_INCIDENTS:
-            rows.append(f"<li>and {total - POPUP_INCIDENTS} more (see Records)</li>")
+        if total > len(incidents):
+            rows.append(f"<li>and {total - len(incidents)} more (see Records)</li>")
         rows.append("</ul>")
     rows.append(
         f'<small class="dz-version">Outline {esc(version["version_id"])}, '
@@ -184,6 +217,31 @@ def _geometry_json(geometry) -> dict:
     return mapping(set_precision(geometry, 10**-_COORD_DECIMALS))
 
 
+#: The fields of an outline version, an agreement and an incident that a zone's popup and
+#: label read.
+_VERSION_FIELDS = ("zone_id", "version_id", "name", "name_ar", "accuracy", "geometry")
+_AGREEMENT_FIELDS = (
+    "agreement_id",
+    "title",
+    "effective_from",
+    "effective_to",
+    "date_precision",
+    "outcome",
+    "source",
+)
+_INCIDENT_FIELDS = (
+    "place",
+    "occurred",
+    "date_precision",
+    "kind",
+    "alleged_perpetrator",
+    "linked",
+    "agreement_ids",
+    "dataset",
+    "source",
+)
+
+
 def zone_layer(
     timeline: Timeline,
     status: pd.DataFrame,
@@ -202,17 +260,38 @@ def zone_layer(
     """
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
-    versions = timeline.zones.versions.set_index("version_id")
-    agreements = timeline.agreements.frame.set_index("agreement_id", drop=False)
     features, labels = [], []
-    ordered = status.assign(
-        _area=[versions.loc[v, "geometry"].area for v in status["version_id"]]
-    ).sort_values("_area", ascending=False)
-    for _, row in ordered.iterrows():
-        version = versions.loc[row["version_id"]]
-        version = pd.concat([version, pd.Series({"version_id": row["version_id"]})])
-        mine = incidents[incidents["zone_id_matched"] == row["zone_id"]]
-        popup = zone_popup(version, row, agreements.loc[list(row["agreements"])], mine)
+    if len(status):
+        frame = timeline.zones.versions
+        where = pd.Index(frame["version_id"]).get_indexer(status["version_id"])
+        if (where < 0).any():
+            raise ValueError("status names an outline version the timeline does not have")
+        versions = frame.iloc[where]
+        # largest first, so that smaller zones are drawn (and clicked) on top
+        order = np.argsort(-shapely.area(versions.geometry.to_numpy()), kind="stable")
+        versions = _row_dicts(versions.iloc[order], _VERSION_FIELDS)
+        rows = _row_dicts(status.iloc[order])
+        wanted = {a for row in rows for a in row["agreements"]}
+        agreements = timeline.agreements.frame
+        by_id = {
+            a["agreement_id"]: a
+            for a in _row_dicts(
+                agreements[agreements["agreement_id"].isin(wanted)], _AGREEMENT_FIELDS
+            )
+        }
+        # each zone's incidents: how many, and the first few as rows (one take for all zones)
+        positions = (
+            incidents.groupby("zone_id_matched", sort=False).indices if len(incidents) else {}
+        )
+        heads = [positions.get(row["zone_id"], np.empty(0, int))[:POPUP_INCIDENTS] for row in rows]
+        listed = _row_dicts(incidents.iloc[np.concatenate(heads)], _INCIDENT_FIELDS)
+        ends = np.cumsum([len(h) for h in heads])
+        shown = [listed[end - len(h) : end] for h, end in zip(heads, ends, strict=True)]
+        totals = [len(positions.get(row["zone_id"], ())) for row in rows]
+    else:
+        versions, rows, by_id, shown, totals = [], [], {}, [], []
+    for version, row, mine, total in zip(versions, rows, shown, totals, strict=True):
+        popup = zone_popup(version, row, [by_id[a] for a in row["agreements"]], mine, total=total)
         tooltip = (
             f"{esc(version['name'])} ({esc(row['status'])}, {int(row['violations'])} in window)"
         )
@@ -262,7 +341,7 @@ def _zone_style(feature: dict) -> dict:
     }
 
 
-def _zone_label(row: pd.Series, version: pd.Series, lang: str) -> list:
+def _zone_label(row: Mapping[str, Any], version: Mapping[str, Any], lang: str) -> list:
     """One zone's label: anchor, bounding box, escaped text, and how to draw it."""
     from shapely.ops import polylabel
 
