@@ -251,21 +251,32 @@ def _size(payload: str | bytes) -> int:
 #: Installed in every document of a context (the page and each component iframe) before its
 #: own scripts run: the time of the last click or key press, and of the last change to the
 #: document (Streamlit's header and status widget left out: they change while a script runs).
+#: Installed in every document before its scripts: the time of the last input and of the
+#: last change of the document. An iframe's first document (about:blank) is replaced by the
+#: component's page in the same window object, and Chromium runs no init script for that page:
+#: ``ensure()`` watches whichever document the window holds, and every poll calls it, so a
+#: new iframe is watched from its first poll on (its map is drawn later than that).
 _INIT_PROBE = """(() => {
     const now = () => performance.timeOrigin + performance.now();
-    const probe = window.__dzi = {input: 0, last: 0};
+    const probe = window.__dzi = window.__dzi || {input: 0, last: 0};
     const NOISE = '[data-testid="stHeader"], [data-testid="stToolbar"], '
         + '[data-testid="stStatusWidget"], [data-testid="stDecoration"]';
     const counts = (r) => {
         const el = r.target.nodeType === 1 ? r.target : r.target.parentElement;
         return !(el && el.closest && el.closest(NOISE));
     };
-    new MutationObserver((records) => {
-        if (records.some(counts)) probe.last = now();
-    }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
-    for (const type of ["pointerdown", "keydown"]) {
-        document.addEventListener(type, () => { probe.input = now(); }, true);
-    }
+    probe.ensure = () => {
+        const doc = window.document;
+        if (doc.__dziWatched) return;
+        doc.__dziWatched = true;
+        new MutationObserver((records) => {
+            if (records.some(counts)) probe.last = now();
+        }).observe(doc, {subtree: true, childList: true, attributes: true, characterData: true});
+        for (const type of ["pointerdown", "keydown"]) {
+            doc.addEventListener(type, () => { probe.input = now(); }, true);
+        }
+    };
+    probe.ensure();
 })()"""
 
 
@@ -274,7 +285,13 @@ def _frame_times(page: Any) -> list[float]:
     out = []
     for frame in page.frames:
         try:
-            out.append(float(frame.evaluate("() => window.__dzi ? window.__dzi.last : 0")))
+            out.append(
+                float(
+                    frame.evaluate(
+                        "() => window.__dzi ? (window.__dzi.ensure(), window.__dzi.last) : 0"
+                    )
+                )
+            )
         except Exception:  # noqa: BLE001 - a frame detached meanwhile
             continue
     return out
@@ -289,6 +306,7 @@ def interaction(page: Any, act: Any, done: Any, what: str) -> float:
     ``QUIET_MS``. The quiet time is not counted.
     """
     page.evaluate("() => { window.__dzi.input = 0; }")
+    _frame_times(page)  # every document watched, iframes included
     act()
     deadline = time.monotonic() + STEP_TIMEOUT_S
     while True:
