@@ -281,3 +281,49 @@ def test_legend_collapses_on_request_and_steps_aside_for_a_popup(page, server):
     browser.close_popups(page)
     expect(body).to_be_visible()
     assert page.log.page_errors == []
+
+
+_MOVE_JS = """() => {
+    const sent = [];
+    const parent = window.parent, post = parent.postMessage;
+    parent.postMessage = function (message, origin) {
+        if (message && message.type === "streamlit:setComponentValue") { sent.push(message.value); }
+        return post.apply(parent, arguments);
+    };
+    const before = window.map.getZoom();
+    window.map.setView([33.55, 36.40], 11);  // as streamlit-folium moves it to a focused zone
+    const b = window.map.getBounds();
+    parent.postMessage = post;
+    return {before: before, zoom: window.map.getZoom(), sent: sent,
+            bounds: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()],
+            recorded: window.__GLOBAL_DATA__.previous_data};
+}"""
+
+
+def test_a_move_asked_by_the_app_is_made_and_reported_at_once(page, server):
+    """A new focus zone: the map is there without a zoom animation, and its extent goes back
+    to the page in the same moment (streamlit-folium would wait 250 ms after the move)."""
+    _, frame = open_map(page, server, at=ASTANA)
+    browser.wait_for_settled(page)
+    moved = frame.evaluate(_MOVE_JS)
+    assert moved["before"] != 11 and moved["zoom"] == 11  # no animation to wait for
+    assert len(moved["sent"]) == 1  # reported synchronously, once
+    west, south, east, north = moved["bounds"]
+    reported = moved["sent"][0]["bounds"]
+    assert reported["_southWest"] == {"lat": south, "lng": west}
+    assert reported["_northEast"] == {"lat": north, "lng": east}
+    # recorded as streamlit-folium's last report, so its own (debounced) one finds no change
+    assert moved["recorded"] == moved["sent"][0]
+    # and the page took it: the Snapshot offers the extent on screen
+    page.get_by_role("button", name="Snapshot").click()
+    page.get_by_text(f"Extent as on screen: {west:.3f} to {east:.3f} E").wait_for()
+
+
+def test_the_readers_own_zoom_keeps_its_animation(page, server):
+    _, frame = open_map(page, server, at=ASTANA)
+    zoom = frame.evaluate(
+        "() => { const z = window.map.getZoom(); window.map.setZoom(z + 2); "
+        "return [z, window.map.getZoom()]; }"
+    )
+    assert zoom[1] == zoom[0]  # still animating: Leaflet's zoom changes when it ends
+    frame.wait_for_function("(z) => window.map.getZoom() === z", arg=zoom[0] + 2)

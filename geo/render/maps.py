@@ -1298,7 +1298,8 @@ vertical-align:middle}
 
 
 class _MapFurniture(MacroElement):
-    """What every map's own drawing needs: the stripe patterns of the hatched statuses.
+    """What every map's own drawing needs: the stripe patterns of the hatched statuses, and
+    moves asked for by the app made and reported at once (see the script's comment).
 
     The patterns live in a hidden SVG of the map's container; :data:`MAP_CSS` points the
     hatched zones' fill at them, so a zone path keeps its status colour as its ``fill``
@@ -1318,6 +1319,30 @@ class _MapFurniture(MacroElement):
                 svg.style.position = "absolute";
                 svg.innerHTML = {{ this.defs }};
                 map.getContainer().appendChild(svg);
+                // The app moves the map to a newly focused zone with setView(center, zoom)
+                // and no options: go there at once, and report the new extent at once.
+                // streamlit-folium reports an extent 250 ms after a move ends (and an animated
+                // zoom takes 250 ms more); the page runs again only then, for the Snapshot's
+                // extent. The reader's own pans and zooms keep their animation and their
+                // report. The report is the one streamlit-folium would send (the map returns
+                // its bounds only), recorded as its last, so that it does not send it again.
+                map.setView = function (center, zoom, options) {
+                    var moved = L.Map.prototype.setView.call(
+                        this, center, zoom, options === undefined ? {animate: false} : options);
+                    if (options === undefined) { reportBounds(this); }
+                    return moved;
+                };
+                function reportBounds(m) {
+                    var state = window.__GLOBAL_DATA__;
+                    if (!state || String(state.returned_objects) !== "bounds") { return; }
+                    var value = JSON.parse(JSON.stringify({bounds: m.getBounds()}));
+                    if (JSON.stringify(state.previous_data) === JSON.stringify(value)) { return; }
+                    state.previous_data = value;
+                    window.parent.postMessage({
+                        isStreamlitMessage: true, type: "streamlit:setComponentValue",
+                        value: value, dataType: "json"
+                    }, "*");
+                }
             })();
         {% endmacro %}
         """
