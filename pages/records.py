@@ -46,9 +46,10 @@ st.dataframe(
     width="stretch",
     column_config={"link": st.column_config.LinkColumn("First source", display_text="open")},
 )
+# the files are made when a download is asked for, not on every run (every search keystroke)
 st.download_button(
     "Download agreements (CSV)",
-    records_csv(agreements),
+    lambda: records_csv(agreements),
     file_name="dezmap-agreements.csv",
     mime="text/csv",
     key="w.dl-agreements",
@@ -77,14 +78,14 @@ if len(table) > 5000:
 left, right = st.columns(2)
 left.download_button(
     "Download incidents (CSV)",
-    records_csv(incidents),
+    lambda: records_csv(incidents),
     file_name="dezmap-incidents.csv",
     mime="text/csv",
     key="w.dl-csv",
 )
 right.download_button(
     "Download incidents (GeoJSON)",
-    records_geojson(incidents),
+    lambda: records_geojson(incidents),
     file_name="dezmap-incidents.geojson",
     mime="application/geo+json",
     key="w.dl-geojson",
