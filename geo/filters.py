@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -70,6 +71,16 @@ _LATIN = (
 )
 
 
+@lru_cache(maxsize=1 << 15)
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = plain.casefold().translate(_ARABIC)
+    for pattern, replacement in _LATIN:
+        plain = pattern.sub(replacement, plain)
+    return plain
+
+
 def fold(text: str) -> str:
     """Text as search compares it: case, accents and spelling variants folded away.
 
@@ -78,12 +89,8 @@ def fold(text: str) -> str:
     Arabic loses its vowel marks and tatweel, and its alef, yaa and taa marbuta variants
     are made one (``الغوطة`` and ``الغوطه`` fold alike).
     """
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    plain = plain.casefold().translate(_ARABIC)
-    for pattern, replacement in _LATIN:
-        plain = pattern.sub(replacement, plain)
-    return plain
+    # remembered: a search folds every row's text again at each key press, the same texts
+    return _fold(str(text))
 
 
 def search(frame: pd.DataFrame, text: str, columns: Iterable[str]) -> pd.DataFrame:
