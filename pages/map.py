@@ -7,9 +7,49 @@ from streamlit_folium import st_folium
 from geo import schema
 from geo.places import gazetteer
 from geo.render import base_map, dynamic_layers, md_escape, zoom_for
-from geo.view import active_filters, select
+from geo.timemodel import Timeline
+from geo.view import Scene, View, active_filters, select
 from ui import controls, data, state
 from ui.snapshot import record_extent, screen_extent, snapshot_control
+
+
+@st.fragment
+def map_and_snapshot(timeline: Timeline, view: View, scene: Scene) -> None:
+    """The map and its Snapshot button. When the reader pans or zooms, the map reports its
+    extent (for the Snapshot) and only this part of the page runs again."""
+    reference, unreadable = data.reference_layers()
+    for problem in unreadable:
+        st.warning(f"Reference layer skipped: {md_escape(problem)}")
+    places, broken = gazetteer(data.data_dir())
+    if broken:
+        st.warning(f"Towns layer left out: {md_escape(broken)}")
+    _, snap = st.columns([5, 1], vertical_alignment="bottom")
+    base = base_map(
+        tuple(timeline.zones.versions.total_bounds),
+        basemap=view.base,
+        reference=reference,
+        kinds=data.choices()[0],
+        places=places,
+        filtered=active_filters(view, timeline),
+    )
+    center, zoom = zoom_for(timeline, view.zone)
+    shown = st_folium(
+        base,
+        key="dz-map",
+        feature_group_to_add=dynamic_layers(
+            scene.timeline, scene.status, scene.incidents, focus=view.zone
+        ),
+        layer_control=folium.LayerControl(collapsed=True),
+        returned_objects=["bounds"],
+        width="stretch",
+        height=620,
+        center=center,
+        zoom=zoom,
+    )
+    record_extent(screen_extent("map"), shown)
+    with snap:  # drawn after the map, in its place above it: it knows the extent on screen
+        snapshot_control(timeline, view, page="map", extent=screen_extent("map"))
+
 
 timeline = data.timeline()
 controls.apply_pending()
@@ -18,47 +58,15 @@ controls.sidebar(timeline, view)
 scene = select(timeline, view)
 status = scene.status
 
-head, snap = st.columns([5, 1], vertical_alignment="center")
-head.markdown(f"#### {schema.format_local(view.at)}")
+st.markdown(f"#### {schema.format_local(view.at)}")
 controls.filters_line(timeline, view)
 st.caption(
     f"Window: the {view.window:g} days before this instant: {len(scene.records):,} incidents "
     f"on the map, of {timeline.n_incidents:,} loaded."
 )
 controls.time_controls(timeline, view)
-
-reference, unreadable = data.reference_layers()
-for problem in unreadable:
-    st.warning(f"Reference layer skipped: {md_escape(problem)}")
-places, broken = gazetteer(data.data_dir())
-if broken:
-    st.warning(f"Towns layer left out: {md_escape(broken)}")
-bounds = tuple(timeline.zones.versions.total_bounds)
-base = base_map(
-    bounds,
-    basemap=view.base,
-    reference=reference,
-    kinds=data.choices()[0],
-    places=places,
-    filtered=active_filters(view, timeline),
-)
-center, zoom = zoom_for(timeline, view.zone)
-shown = st_folium(
-    base,
-    key="dz-map",
-    feature_group_to_add=dynamic_layers(scene.timeline, status, scene.incidents, focus=view.zone),
-    layer_control=folium.LayerControl(collapsed=True),
-    # the extent on screen, for the Snapshot button (a pan or zoom reruns the page once)
-    returned_objects=["bounds"],
-    width="stretch",
-    height=620,
-    center=center,
-    zoom=zoom,
-)
-record_extent(screen_extent("map"), shown)
+map_and_snapshot(timeline, view, scene)
 data.prefetch_zone(timeline, view)  # the focused zone's page, computed once this run ends
-with snap:  # drawn after the map, in its place above it: it knows the extent on screen
-    snapshot_control(timeline, view, page="map", extent=screen_extent("map"))
 
 if status.empty:
     st.info("No zone existed at this instant.")
