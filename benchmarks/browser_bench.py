@@ -261,9 +261,15 @@ _INIT_PROBE = """(() => {
     const probe = window.__dzi = window.__dzi || {input: 0, last: 0};
     const NOISE = '[data-testid="stHeader"], [data-testid="stToolbar"], '
         + '[data-testid="stStatusWidget"], [data-testid="stDecoration"]';
+    // a canvas's children are fallback content, never drawn (the data grid keeps an
+    // accessible copy of its rows there and refreshes it a moment after the grid is drawn);
+    // the canvas's own attributes (its size) do show
     const counts = (r) => {
         const el = r.target.nodeType === 1 ? r.target : r.target.parentElement;
-        return !(el && el.closest && el.closest(NOISE));
+        if (!el || !el.closest) return true;
+        const canvas = el.closest("canvas");
+        if (canvas && !(r.type === "attributes" && el === canvas)) return false;
+        return !el.closest(NOISE);
     };
     probe.ensure = () => {
         const doc = window.document;
