@@ -546,3 +546,24 @@ def test_focusing_a_zone_on_the_map_prefetches_its_page(data_copy, monkeypatch):
     assert calls == ["east-qalamoun"]  # the page found it computed
     expected, _ = zone_figures(data_copy, "east-qalamoun")
     assert compliance_table(app).equals(expected)
+
+
+def test_the_chart_library_is_loaded_on_the_map_only_once_the_map_has_drawn_itself():
+    """The hidden chart that makes the browser load Vega-Lite for the Zone page is drawn
+    only after the map has reported its extent: never on the run that first sends the map."""
+    from ui.data import CHART_CODE_KEY
+
+    app = start(at="2017-07-23T12:00+03:00")
+    assert len(app.get("vega_lite_chart")) == 0
+    # what streamlit-folium stores when the map in the browser reports its extent
+    app.session_state["dz-map"] = {
+        "bounds": {"_southWest": {"lat": 32.0, "lng": 35.0}, "_northEast": {"lat": 37, "lng": 42}}
+    }
+    app.run()
+    assert not app.exception
+    charts = app.get("vega_lite_chart")
+    assert len(charts) == 1
+    spec = json.loads(charts[0].proto.spec)
+    assert spec["mark"] == "point" and spec["width"] == spec["height"] == 1
+    hidden = [h.proto.body for h in app.get("html") if CHART_CODE_KEY in h.proto.body]
+    assert hidden and "display: none" in hidden[0]

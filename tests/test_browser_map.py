@@ -327,3 +327,11 @@ def test_the_readers_own_zoom_keeps_its_animation(page, server):
     )
     assert zoom[1] == zoom[0]  # still animating: Leaflet's zoom changes when it ends
     frame.wait_for_function("(z) => window.map.getZoom() === z", arg=zoom[0] + 2)
+
+
+def test_the_map_page_loads_the_chart_library_hidden_once_the_map_is_drawn(page, server):
+    open_map(page, server, at=ASTANA)
+    chart = page.locator('.st-key-dz-chart-code [data-testid="stVegaLiteChart"]')
+    chart.wait_for(state="attached")  # drawn by the run that the map's first report asks for
+    assert not chart.is_visible()  # and takes no room on the page
+    assert page.log.unexpected_console_errors() == []

@@ -349,3 +349,25 @@ def _prefetch(timeline: Timeline, view: View) -> None:
         zone_chart_spec(timeline, view.zone, view)
     except Exception:  # noqa: BLE001 - the Zone page computes (and reports) it itself
         traceback.print_exc()
+
+
+#: The key of the hidden container in which :func:`prefetch_chart_code` draws its chart.
+CHART_CODE_KEY = "dz-chart-code"
+
+
+def prefetch_chart_code() -> None:
+    """Draw an empty chart, hidden, so that the browser loads the chart library now.
+
+    Streamlit's frontend loads its Vega-Lite code (about 2 MB of script) the first time a
+    page shows a chart; a switch from the Map to the Zone page spent about half a second of
+    the browser's main thread on it, before the Zone page's chart and everything after it
+    could be drawn. The Map page calls this once its map has drawn itself and reported its
+    extent, so that the library loads while the reader looks at the map, never before the
+    map. The chart has no data and takes no room.
+    """
+    with st.container(key=CHART_CODE_KEY):
+        st.html(f"<style>.st-key-{CHART_CODE_KEY} {{ display: none; }}</style>")
+        st.vega_lite_chart(
+            {"mark": "point", "data": {"values": []}, "width": 1, "height": 1},
+            width="content",
+        )
