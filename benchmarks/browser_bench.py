@@ -261,14 +261,19 @@ _INIT_PROBE = """(() => {
     const probe = window.__dzi = window.__dzi || {input: 0, last: 0};
     const NOISE = '[data-testid="stHeader"], [data-testid="stToolbar"], '
         + '[data-testid="stStatusWidget"], [data-testid="stDecoration"]';
-    // a canvas's children are fallback content, never drawn (the data grid keeps an
-    // accessible copy of its rows there and refreshes it a moment after the grid is drawn);
-    // the canvas's own attributes (its size) do show
+    // what cannot show is not counted: a canvas's children are fallback content, never
+    // drawn (the data grid keeps an accessible copy of its rows there and refreshes it a
+    // moment after the grid is drawn); the canvas's own attributes (its size) do show
     const counts = (r) => {
         const el = r.target.nodeType === 1 ? r.target : r.target.parentElement;
         if (!el || !el.closest) return true;
         const canvas = el.closest("canvas");
         if (canvas && !(r.type === "attributes" && el === canvas)) return false;
+        // inside a container that is not rendered (display: none: the run's hidden beacon,
+        // the hidden chart that loads the chart library) nothing shows; an element that
+        // hides or shows itself is seen through its parent, which is rendered
+        const host = el.parentElement;
+        if (host && host.checkVisibility && !host.checkVisibility()) return false;
         return !el.closest(NOISE);
     };
     probe.ensure = () => {
