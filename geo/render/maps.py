@@ -242,6 +242,48 @@ _INCIDENT_FIELDS = (
 )
 
 
+def _zone_rows(
+    timeline: Timeline, status: pd.DataFrame, incidents: pd.DataFrame
+) -> list[tuple[dict, dict, list[dict], list[dict], int]]:
+    """Each zone of ``status`` as plain rows, largest first.
+
+    For each: its outline version, its status row, the agreements in force, its first
+    :data:`POPUP_INCIDENTS` incidents and their number. Largest first, so that smaller zones
+    are drawn (and clicked) on top. Read column by column, with one take for all zones: this
+    runs on every run of the Map page, where pandas' row-by-row access (``iterrows``, ``loc``
+    per zone) cost three times as much as the rest of the layer.
+    """
+    if not len(status):
+        return []
+    frame = timeline.zones.versions
+    where = pd.Index(frame["version_id"]).get_indexer(status["version_id"])
+    if (where < 0).any():
+        raise ValueError("status names an outline version the timeline does not have")
+    order = np.argsort(-shapely.area(frame.geometry.to_numpy()[where]), kind="stable")
+    versions = _row_dicts(frame.iloc[where[order]], _VERSION_FIELDS)
+    rows = _row_dicts(status.iloc[order])
+    wanted = {a for row in rows for a in row["agreements"]}
+    known = timeline.agreements.frame
+    by_id = {
+        a["agreement_id"]: a
+        for a in _row_dicts(known[known["agreement_id"].isin(wanted)], _AGREEMENT_FIELDS)
+    }
+    positions = incidents.groupby("zone_id_matched", sort=False).indices if len(incidents) else {}
+    mine = [positions.get(row["zone_id"], np.empty(0, int)) for row in rows]
+    heads = [m[:POPUP_INCIDENTS] for m in mine]
+    listed = iter(_row_dicts(incidents.iloc[np.concatenate(heads)], _INCIDENT_FIELDS))
+    return [
+        (
+            version,
+            row,
+            [by_id[a] for a in row["agreements"]],
+            [next(listed) for _ in head],
+            len(every),
+        )
+        for version, row, head, every in zip(versions, rows, heads, mine, strict=True)
+    ]
+
+
 def zone_layer(
     timeline: Timeline,
     status: pd.DataFrame,
@@ -261,37 +303,8 @@ def zone_layer(
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
     features, labels = [], []
-    if len(status):
-        frame = timeline.zones.versions
-        where = pd.Index(frame["version_id"]).get_indexer(status["version_id"])
-        if (where < 0).any():
-            raise ValueError("status names an outline version the timeline does not have")
-        versions = frame.iloc[where]
-        # largest first, so that smaller zones are drawn (and clicked) on top
-        order = np.argsort(-shapely.area(versions.geometry.to_numpy()), kind="stable")
-        versions = _row_dicts(versions.iloc[order], _VERSION_FIELDS)
-        rows = _row_dicts(status.iloc[order])
-        wanted = {a for row in rows for a in row["agreements"]}
-        agreements = timeline.agreements.frame
-        by_id = {
-            a["agreement_id"]: a
-            for a in _row_dicts(
-                agreements[agreements["agreement_id"].isin(wanted)], _AGREEMENT_FIELDS
-            )
-        }
-        # each zone's incidents: how many, and the first few as rows (one take for all zones)
-        positions = (
-            incidents.groupby("zone_id_matched", sort=False).indices if len(incidents) else {}
-        )
-        heads = [positions.get(row["zone_id"], np.empty(0, int))[:POPUP_INCIDENTS] for row in rows]
-        listed = _row_dicts(incidents.iloc[np.concatenate(heads)], _INCIDENT_FIELDS)
-        ends = np.cumsum([len(h) for h in heads])
-        shown = [listed[end - len(h) : end] for h, end in zip(heads, ends, strict=True)]
-        totals = [len(positions.get(row["zone_id"], ())) for row in rows]
-    else:
-        versions, rows, by_id, shown, totals = [], [], {}, [], []
-    for version, row, mine, total in zip(versions, rows, shown, totals, strict=True):
-        popup = zone_popup(version, row, [by_id[a] for a in row["agreements"]], mine, total=total)
+    for version, row, agreements, mine, total in _zone_rows(timeline, status, incidents):
+        popup = zone_popup(version, row, agreements, mine, total=total)
         tooltip = (
             f"{esc(version['name'])} ({esc(row['status'])}, {int(row['violations'])} in window)"
         )
@@ -1298,10 +1311,10 @@ vertical-align:middle}
 
 
 class _MapFurniture(MacroElement):
-    """What every map's own drawing needs: the stripe patterns of the hatched statuses, and
-    moves asked for by the app made and reported at once (see the script's comment).
+    """What every map's own drawing needs: hatch patterns, and the app's moves made at once.
 
-    The patterns live in a hidden SVG of the map's container; :data:`MAP_CSS` points the
+    Moves the app asks for are made and reported at once (see the script's comment). The
+    patterns live in a hidden SVG of the map's container; :data:`MAP_CSS` points the
     hatched zones' fill at them, so a zone path keeps its status colour as its ``fill``
     attribute and shows stripes over it. The same for every map: the script never changes.
     """
