@@ -47,10 +47,8 @@ def map_and_snapshot(timeline: Timeline, view: View, scene: Scene) -> None:
         zoom=zoom,
     )
     record_extent(screen_extent("map"), shown)
-    # a focused zone's page is often opened next: once the map has drawn itself (it has
-    # reported its extent), the browser loads that page's chart library meanwhile
-    if view.zone and st.session_state.get("dz-map"):
-        data.prefetch_chart_code()
+    if st.session_state.get("dz-map"):  # the map has drawn itself and reported its extent
+        data.prefetch_chart_code()  # the Zone page's chart library, loaded meanwhile
     with snap:  # drawn after the map, in its place above it: it knows the extent on screen
         snapshot_control(timeline, view, page="map", extent=screen_extent("map"))
 

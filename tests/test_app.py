@@ -548,26 +548,16 @@ def test_focusing_a_zone_on_the_map_prefetches_its_page(data_copy, monkeypatch):
     assert compliance_table(app).equals(expected)
 
 
-def test_the_chart_library_is_loaded_for_a_focused_zone_once_the_map_has_drawn_itself():
+def test_the_chart_library_is_loaded_on_the_map_only_once_the_map_has_drawn_itself():
     """The hidden chart that makes the browser load Vega-Lite for the Zone page is drawn
-    when a zone is focused, and only after the map has reported its extent: never on the run
-    that first sends the map."""
+    only after the map has reported its extent: never on the run that first sends the map."""
     from ui.data import CHART_CODE_KEY
 
     app = start(at="2017-07-23T12:00+03:00")
+    assert len(app.get("vega_lite_chart")) == 0
     # what streamlit-folium stores when the map in the browser reports its extent
     app.session_state["dz-map"] = {
         "bounds": {"_southWest": {"lat": 32.0, "lng": 35.0}, "_northEast": {"lat": 37, "lng": 42}}
-    }
-    app.run()
-    assert len(app.get("vega_lite_chart")) == 0  # no zone focused: its page is not next
-    app.selectbox(key="w.zone").set_value("eastern-ghouta").run()
-    assert len(app.get("vega_lite_chart")) == 1
-    # a fresh session, focused from its address: not on the run that first sends the map
-    app = start(at="2017-07-23T12:00+03:00", zone="eastern-ghouta")
-    assert len(app.get("vega_lite_chart")) == 0
-    app.session_state["dz-map"] = {
-        "bounds": {"_southWest": {"lat": 33.0, "lng": 36.0}, "_northEast": {"lat": 34, "lng": 37}}
     }
     app.run()
     assert not app.exception

@@ -330,7 +330,7 @@ def test_the_readers_own_zoom_keeps_its_animation(page, server):
 
 
 def test_the_map_page_loads_the_chart_library_hidden_once_the_map_is_drawn(page, server):
-    open_map(page, server, at=ASTANA, zone="eastern-ghouta")
+    open_map(page, server, at=ASTANA)
     chart = page.locator('.st-key-dz-chart-code [data-testid="stVegaLiteChart"]')
     chart.wait_for(state="attached")  # drawn by the run that the map's first report asks for
     assert not chart.is_visible()  # and takes no room on the page

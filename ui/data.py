@@ -361,8 +361,7 @@ def prefetch_chart_code() -> None:
     Streamlit's frontend loads its Vega-Lite code (about 2 MB of script) the first time a
     page shows a chart; a switch from the Map to the Zone page spent about half a second of
     the browser's main thread on it, before the Zone page's chart and everything after it
-    could be drawn. The Map page calls this when a zone is focused (its page is often opened
-    next, as for :func:`prefetch_zone`) and once its map has drawn itself and reported its
+    could be drawn. The Map page calls this once its map has drawn itself and reported its
     extent, so that the library loads while the reader looks at the map, never before the
     map. The chart has no data and takes no room.
     """
