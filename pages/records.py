@@ -46,13 +46,15 @@ st.dataframe(
     width="stretch",
     column_config={"link": st.column_config.LinkColumn("First source", display_text="open")},
 )
-# the files are made when a download is asked for, not on every run (every search keystroke)
+# the files are made when a download is asked for, not on every run (every search keystroke),
+# and a download does not run the page again
 st.download_button(
     "Download agreements (CSV)",
     lambda: records_csv(agreements),
     file_name="dezmap-agreements.csv",
     mime="text/csv",
     key="w.dl-agreements",
+    on_click="ignore",  # a download changes nothing on the page: no rerun
 )
 
 places, _ = gazetteer(data.data_dir())  # a broken gazetteer only costs Arabic town names here
@@ -82,6 +84,7 @@ left.download_button(
     file_name="dezmap-incidents.csv",
     mime="text/csv",
     key="w.dl-csv",
+    on_click="ignore",  # a download changes nothing on the page: no rerun
 )
 right.download_button(
     "Download incidents (GeoJSON)",
@@ -89,5 +92,6 @@ right.download_button(
     file_name="dezmap-incidents.geojson",
     mime="application/geo+json",
     key="w.dl-geojson",
+    on_click="ignore",  # a download changes nothing on the page: no rerun
 )
 state.end_run()  # last: the browser's copy of the widgets is known once it holds this
