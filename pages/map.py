@@ -12,11 +12,17 @@ from geo.view import Scene, View, active_filters, select
 from ui import controls, data, state
 from ui.snapshot import record_extent, screen_extent, snapshot_control
 
+#: The map's widget key; streamlit-folium stores there what the map last reported.
+MAP_KEY = "dz-map"
+
 
 @st.fragment
 def map_and_snapshot(timeline: Timeline, view: View, scene: Scene) -> None:
-    """The map and its Snapshot button. When the reader pans or zooms, the map reports its
-    extent (for the Snapshot) and only this part of the page runs again."""
+    """The map and its Snapshot button, a fragment of the page.
+
+    When the reader pans or zooms, the map reports its extent (for the Snapshot) and only this
+    part of the page runs again.
+    """
     reference, unreadable = data.reference_layers()
     for problem in unreadable:
         st.warning(f"Reference layer skipped: {md_escape(problem)}")
@@ -35,7 +41,7 @@ def map_and_snapshot(timeline: Timeline, view: View, scene: Scene) -> None:
     center, zoom = zoom_for(timeline, view.zone)
     shown = st_folium(
         base,
-        key="dz-map",
+        key=MAP_KEY,
         feature_group_to_add=dynamic_layers(
             scene.timeline, scene.status, scene.incidents, focus=view.zone
         ),
@@ -47,7 +53,7 @@ def map_and_snapshot(timeline: Timeline, view: View, scene: Scene) -> None:
         zoom=zoom,
     )
     record_extent(screen_extent("map"), shown)
-    if st.session_state.get("dz-map"):  # the map has drawn itself and reported its extent
+    if st.session_state.get(MAP_KEY):  # the map has drawn itself and reported its extent
         data.prefetch_chart_code()  # the Zone page's chart library, loaded meanwhile
     with snap:  # drawn after the map, in its place above it: it knows the extent on screen
         snapshot_control(timeline, view, page="map", extent=screen_extent("map"))
