@@ -5,7 +5,6 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import schema
-from geo.places import gazetteer
 from geo.render import base_map, dynamic_layers, md_escape, zoom_for
 from geo.timemodel import Timeline
 from geo.view import Scene, View, active_filters, select
@@ -26,7 +25,7 @@ def map_and_snapshot(timeline: Timeline, view: View, scene: Scene) -> None:
     reference, unreadable = data.reference_layers()
     for problem in unreadable:
         st.warning(f"Reference layer skipped: {md_escape(problem)}")
-    places, broken = gazetteer(data.data_dir())
+    places, broken = data.places()
     if broken:
         st.warning(f"Towns layer left out: {md_escape(broken)}")
     _, snap = st.columns([5, 1], vertical_alignment="bottom")

@@ -4,7 +4,6 @@ import streamlit as st
 
 from geo import schema
 from geo.export import for_display, records_csv, records_geojson
-from geo.places import gazetteer
 from geo.render import citations
 from geo.view import select
 from ui import controls, data, state
@@ -57,7 +56,7 @@ st.download_button(
     on_click="ignore",  # a download changes nothing on the page: no rerun
 )
 
-places, _ = gazetteer(data.data_dir())  # a broken gazetteer only costs Arabic town names here
+places, _ = data.places()  # a broken gazetteer only costs Arabic town names here
 incidents = scene.incident_records("all" if scope == "all" else "window", places=places)
 st.subheader(f"Incidents ({len(incidents)})")
 table = for_display(incidents.assign(link=incidents["source"].map(first_link)))

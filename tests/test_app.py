@@ -567,3 +567,16 @@ def test_the_chart_library_is_loaded_on_the_map_only_once_the_map_has_drawn_itse
     assert spec["mark"] == "point" and spec["width"] == spec["height"] == 1
     hidden = [h.proto.body for h in app.get("html") if CHART_CODE_KEY in h.proto.body]
     assert hidden and "display: none" in hidden[0]
+
+
+def test_the_gazetteer_is_read_once_per_version_of_its_file(data_copy, monkeypatch):
+    from ui import data
+
+    monkeypatch.setenv("DEZMAP_DATA", str(data_copy))
+    first, problem = data.places()
+    assert problem is None and len(first) > 0
+    assert data.places()[0] is first  # the same frame: not read again
+    path = data_copy / "places.csv"
+    path.write_text(path.read_text(encoding="utf-8") + "C1,,,,,\n", encoding="utf-8")
+    places, problem = data.places()  # the file changed: read again, and its problem said
+    assert places is None and "gazetteer" in problem

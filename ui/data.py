@@ -19,6 +19,7 @@ from geo.datasets import imported_dir, load_timeline
 from geo.errors import DataError
 from geo.filters import event_instants
 from geo.metrics import zone_compliance, zone_daily
+from geo.places import gazetteer, places_path
 from geo.render import ReferenceLayer, md_escape
 from geo.render.reference import load_reference_layers
 from geo.timemodel import Timeline
@@ -174,6 +175,21 @@ def reference_layers() -> tuple[list[ReferenceLayer], list[str]]:
     if not folder.is_dir():
         return [], []
     return _reference(str(folder), _fingerprint(list(folder.glob("*.geojson"))))
+
+
+@st.cache_resource(max_entries=4)
+def _places(folder: str, fingerprint: tuple) -> tuple[pd.DataFrame | None, str | None]:
+    return gazetteer(folder)
+
+
+def places() -> tuple[pd.DataFrame | None, str | None]:
+    """The data folder's gazetteer and what is wrong with it (:func:`geo.places.gazetteer`).
+
+    Read once per version of the file, not on every run of a page (the Map page runs again at
+    every step, pan and zoom). The frame is shared: callers read it, never change it.
+    """
+    folder = data_dir()
+    return _places(str(folder), _fingerprint([places_path(folder)]))
 
 
 # --- the Zone page's figures, cached per data version, zone and filters ----------------------

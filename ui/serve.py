@@ -98,6 +98,7 @@ def warm_up() -> float:
         data.events()
         data.choices()
         data.reference_layers()
+        data.places()
     # the other pages: the Zone page's charts (its figures are computed per zone, when the Map
     # page focuses one: ui.data.prefetch_zone); not while a visitor's page runs, which would
     # then share the interpreter with this import
