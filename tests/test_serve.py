@@ -95,7 +95,7 @@ def test_the_rest_of_the_warm_up_waits_for_a_page_run_in_progress():
     release = threading.Event()
     page_run = threading.Thread(target=release.wait, args=(30,), name=serve._PAGE_RUN_THREAD)
     page_run.start()
-    waiter = threading.Thread(target=serve._after_page_runs)
+    waiter = threading.Thread(target=serve.after_page_runs)
     waiter.start()
     try:
         waiter.join(0.5)

@@ -140,9 +140,6 @@ def after_page_runs(limit: float = 30.0) -> None:
         time.sleep(0.05)
 
 
-_after_page_runs = after_page_runs  # its former name
-
-
 def _warm_up_and_report() -> None:
     """Run :func:`warm_up` and say in the server's log how it went (never raise)."""
     try:
