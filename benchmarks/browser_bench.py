@@ -118,7 +118,7 @@ def incidents_in_window(timeline: Timeline, at: pd.Timestamp, window: float) -> 
     return len(shown.drop_duplicates(["dataset", "violation_id"]))
 
 
-# --- probes in the page and in the map iframe --------------------------------------------------
+# --- probes in the page and in the map ---------------------------------------------------------
 
 _PAGE_PROBE = """(heading) => {
     if (window.__dzb) return;
@@ -138,11 +138,11 @@ _PAGE_PROBE = """(heading) => {
 }"""
 
 _FRAME_PROBE = """() => {
-    if (window.__dzb) return true;
     const pane = document.querySelector(".leaflet-map-pane");
+    if (window.__dzm && window.__dzm.pane === pane) return true;
     if (!pane) return false;
     const now = () => performance.timeOrigin + performance.now();
-    const probe = window.__dzb = {last: 0};
+    const probe = window.__dzm = {last: 0, pane: pane};
     new MutationObserver(() => { probe.last = now(); }).observe(pane, {
         subtree: true, childList: true, attributes: true,
         attributeFilter: ["class", "fill", "d"]});
@@ -197,7 +197,7 @@ class Session:
         deadline = time.monotonic() + STEP_TIMEOUT_S
         while time.monotonic() < deadline:
             page = self.page.evaluate(_PAGE_STATE, browser.APP_IDLE)
-            last = max(page["headingAt"], frame.evaluate("() => window.__dzb.last"))
+            last = max(page["headingAt"], frame.evaluate("() => window.__dzm.last"))
             if page["idle"] and page["now"] - last >= QUIET_MS:
                 return
             time.sleep(0.05)
@@ -205,8 +205,8 @@ class Session:
 
     def _install(self) -> Any:
         self.page.evaluate(_PAGE_PROBE, browser.HEADING)
-        frame = browser.map_frame_object(self.page)
-        assert frame.evaluate(_FRAME_PROBE), "no Leaflet map in the map iframe"
+        frame = browser.map_document(self.page)
+        assert frame.evaluate(_FRAME_PROBE), "no Leaflet map on the page"
         return frame
 
     def step(self, heading: str, signature: tuple, incidents: int) -> Step:
@@ -222,7 +222,7 @@ class Session:
         deadline = time.monotonic() + STEP_TIMEOUT_S
         while True:
             page = self.page.evaluate(_PAGE_STATE, browser.APP_IDLE)
-            last_map = frame.evaluate("() => window.__dzb.last")
+            last_map = frame.evaluate("() => window.__dzm.last")
             done = page["heading"] == heading and page["idle"] and page["key"]
             if done:
                 got = browser.map_signature(self.page)
@@ -415,7 +415,7 @@ def interactions(
             def focused() -> bool:
                 if query_of(page.url).get("zone") != focus_zone or not map_right():
                     return False
-                strokes = browser.map_frame_object(page).evaluate(
+                strokes = browser.map_document(page).evaluate(
                     "(z) => Array.from(document.querySelectorAll('path.dz-zone'))"
                     ".filter((p) => p.classList.contains('dz-zone-' + z))"
                     ".map((p) => p.getAttribute('stroke'))",
@@ -435,9 +435,7 @@ def interactions(
                     return False
                 titles = _texts(page, "h1")
                 charts = page.locator('[data-testid="stVegaLiteChart"]').count()
-                outlines = (
-                    page.frame_locator(browser.MAP_FRAME).first.locator("path.dz-version").count()
-                )
+                outlines = browser.map_box(page).locator("path.dz-version").count()
                 compliance = page.locator("h3").filter(has_text="Compliance").count()
                 return titles[:1] == [zone_name] and charts and outlines and compliance
 

@@ -2,16 +2,16 @@
 
 import folium
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo import schema
 from geo.render import base_map, dynamic_layers, md_escape, zoom_for
 from geo.timemodel import Timeline
 from geo.view import Scene, View, active_filters, select
 from ui import controls, data, state
+from ui.leafmap import leaflet_map
 from ui.snapshot import record_extent, screen_extent, snapshot_control
 
-#: The map's widget key; streamlit-folium stores there what the map last reported.
+#: The map's widget key (its state: the extent it last reported).
 MAP_KEY = "dz-map"
 
 
@@ -38,21 +38,17 @@ def map_and_snapshot(timeline: Timeline, view: View, scene: Scene) -> None:
         filtered=active_filters(view, timeline),
     )
     center, zoom = zoom_for(timeline, view.zone)
-    shown = st_folium(
+    shown = leaflet_map(
         base,
         key=MAP_KEY,
-        feature_group_to_add=dynamic_layers(
-            scene.timeline, scene.status, scene.incidents, focus=view.zone
-        ),
+        layers=dynamic_layers(scene.timeline, scene.status, scene.incidents, focus=view.zone),
         layer_control=folium.LayerControl(collapsed=True),
-        returned_objects=["bounds"],
-        width="stretch",
         height=620,
         center=center,
         zoom=zoom,
     )
     record_extent(screen_extent("map"), shown)
-    if st.session_state.get(MAP_KEY):  # the map has drawn itself and reported its extent
+    if shown.get("bounds"):  # the map has drawn itself and reported its extent
         data.prefetch_chart_code()  # the Zone page's chart library, loaded meanwhile
     with snap:  # drawn after the map, in its place above it: it knows the extent on screen
         snapshot_control(timeline, view, page="map", extent=screen_extent("map"))

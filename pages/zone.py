@@ -1,7 +1,6 @@
 """One zone: its outlines over time, agreements, a timeline chart and compliance metrics."""
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo import schema
 from geo.export import for_display
@@ -9,6 +8,7 @@ from geo.render import md_escape, outline_history_map
 from geo.timemodel import linked_incidents
 from geo.view import nearest_instant, page_zone, select, with_changes
 from ui import controls, data, state
+from ui.leafmap import leaflet_map
 from ui.snapshot import snapshot_control
 
 timeline = data.timeline()
@@ -51,13 +51,7 @@ if not view.zone:
     st.caption("Choose a zone with 'Focus zone' in the sidebar.")
 
 st.subheader("Outline history")
-st_folium(
-    outline_history_map(versions),
-    key=f"dz-history-{zone_id}",
-    returned_objects=[],
-    width="stretch",
-    height=380,
-)
+leaflet_map(outline_history_map(versions), key=f"dz-history-{zone_id}", height=380, report=False)
 st.dataframe(
     versions.assign(
         valid_from=versions["valid_from"].map(lambda t: schema.format_local(t, with_time=False)),

@@ -44,7 +44,8 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1400, "height": 1000}
 
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+#: The element holding the map on the page (``ui/leafmap.js`` draws it there: no iframe).
+MAP = '[data-testid="stBidiComponentRegular"]:has(> div.dz-map)'
 DAY_SLIDER = '[data-testid="stSlider"] input[type="range"][aria-label="Day"]'
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 HEADING = '[data-testid="stMarkdownContainer"] h4'
@@ -322,19 +323,19 @@ def new_page(context: Any, base_url: str) -> tuple[Any, PageLog]:
 # --- the app ---------------------------------------------------------------------------------
 
 
-def map_frame(page: Any) -> Any:
-    """The FrameLocator of the map (the first streamlit-folium iframe)."""
-    return page.frame_locator(MAP_FRAME).first
+def map_box(page: Any) -> Any:
+    """The Locator of the map's box (the first map of the page)."""
+    return page.locator(MAP).first
 
 
-def map_frame_object(page: Any) -> Any:
-    """The map iframe as a Playwright ``Frame`` (to evaluate scripts in it)."""
-    return page.locator(MAP_FRAME).first.element_handle().content_frame()
+def map_document(page: Any) -> Any:
+    """The Playwright ``Frame`` the map lives in (to evaluate scripts there): the page's own."""
+    return page.main_frame
 
 
 def wait_for_map(page: Any, timeout: float = 60_000) -> None:
-    """Wait until a zone is drawn (visible) in the map iframe."""
-    map_frame(page).locator("path.dz-zone").first.wait_for(state="visible", timeout=timeout)
+    """Wait until a zone is drawn (visible) in the map."""
+    map_box(page).locator("path.dz-zone").first.wait_for(state="visible", timeout=timeout)
 
 
 def wait_for_idle(page: Any, timeout: float = 30_000) -> None:
@@ -383,12 +384,12 @@ _ZONES_JS = """
 
 def zone_paths(page: Any) -> list[dict[str, str | None]]:
     """Every zone path in the map: ``{"zone", "status", "fill"}`` read from its classes."""
-    return map_frame_object(page).evaluate(_ZONES_JS)
+    return map_document(page).evaluate(_ZONES_JS)
 
 
 def map_signature(page: Any) -> tuple:
     """What the map shows: sorted (zone, status, fill) and the number of incident markers."""
-    frame = map_frame_object(page)
+    frame = map_document(page)
     zones = frame.evaluate(_ZONES_JS)
     markers = frame.evaluate(
         "() => document.querySelectorAll('path.dz-incident').length"
@@ -429,10 +430,10 @@ def close_popups(page: Any) -> None:
     """Close any open Leaflet popup in the map, and wait until it is gone (it fades out)."""
     from playwright.sync_api import expect
 
-    map_frame_object(page).evaluate(
+    map_document(page).evaluate(
         "() => document.querySelectorAll('.leaflet-popup-close-button').forEach((b) => b.click())"
     )
-    expect(map_frame(page).locator(".leaflet-popup")).to_have_count(0)
+    expect(map_box(page).locator(".leaflet-popup")).to_have_count(0)
 
 
 def click_path(page: Any, path: Any, *, synthetic_ok: bool = False) -> None:
@@ -448,9 +449,7 @@ def click_path(page: Any, path: Any, *, synthetic_ok: bool = False) -> None:
         close_popups(page)
         # Leaflet focuses the map on mousedown; the browser then scrolls the page to show the
         # whole map, and the mouseup lands elsewhere. Focus (and scroll) first, then aim.
-        map_frame_object(page).evaluate(
-            "() => document.querySelector('.leaflet-container').focus()"
-        )
+        map_document(page).evaluate("() => document.querySelector('.leaflet-container').focus()")
         path.scroll_into_view_if_needed()
         point = path.evaluate(_HIT_POINT_JS)
         if point is None:
@@ -468,7 +467,7 @@ def click_path(page: Any, path: Any, *, synthetic_ok: bool = False) -> None:
 
 def open_zone_popup(page: Any, zone_id: str, timeout: float = 10_000) -> Any:
     """Click a zone on the map; return the locator of its popup content (visible)."""
-    frame = map_frame(page)
+    frame = map_box(page)
     click_path(page, frame.locator(f"path.dz-zone-{zone_id}").first)
     popup = frame.locator(f'.leaflet-popup-content div.dz-popup[data-zone="{zone_id}"]')
     popup.wait_for(state="visible", timeout=timeout)

@@ -555,7 +555,7 @@ def test_the_chart_library_is_loaded_on_the_map_only_once_the_map_has_drawn_itse
 
     app = start(at="2017-07-23T12:00+03:00")
     assert len(app.get("vega_lite_chart")) == 0
-    # what streamlit-folium stores when the map in the browser reports its extent
+    # the map component's state once the map in the browser has reported its extent
     app.session_state["dz-map"] = {
         "bounds": {"_southWest": {"lat": 32.0, "lng": 35.0}, "_northEast": {"lat": 37, "lng": 42}}
     }

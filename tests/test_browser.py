@@ -94,7 +94,7 @@ def test_map_shows_every_zone_existing_at_the_instant_with_its_status_colour(
         assert (zone["zone"], zone["status"]) == (zone["zone"], want)
         assert (zone["zone"], zone["fill"].lower()) == (zone["zone"], STATUS_COLORS[want])
     # the legend is there, and the reference layer (OCHA admin 1) is drawn under the zones
-    frame = browser.map_frame(page)
+    frame = browser.map_box(page)
     assert "Zone status" in frame.locator(".dz-legend-box").inner_text()
     assert frame.locator("path.dz-reference").count() >= 14  # Syria's 14 governorates
 
@@ -140,7 +140,7 @@ def test_slider_moves_the_map_to_the_cairo_agreement(page, server, timeline):
 
     # the map iframe holds the 22 July layers until streamlit-folium swaps them: wait until
     # the zone is drawn once, in its 23 July status, and open the popup of that layer
-    browser.map_frame_object(page).wait_for_function(
+    browser.map_document(page).wait_for_function(
         """([zone, status]) => {
             const paths = document.querySelectorAll("path.dz-zone-" + zone);
             return paths.length === 1 && paths[0].classList.contains("dz-status-" + status);
@@ -160,17 +160,17 @@ def test_moving_the_slider_updates_layers_without_remounting_the_map(page, serve
     page.goto(f"{server.base_url}/?at={q(before)}&zone=eastern-ghouta")
     browser.wait_for_map(page)
     browser.wait_for_idle(page)
-    frame = browser.map_frame_object(page)
+    frame = browser.map_document(page)
     # marks that a remount (a new iframe document or a new Leaflet map) would wipe out
-    frame.evaluate("() => { window.__dz_mark = 'kept'; window.map.__dz_mark = 'kept'; }")
+    frame.evaluate("() => { window.__dz_mark = 'kept'; window.dzMap.__dz_mark = 'kept'; }")
     for day in ("22 July 2017", "23 July 2017"):
         browser.press_day_slider(page, "ArrowRight")
         page.locator(browser.HEADING).filter(has_text=f"{day}, 12:00 Damascus time").wait_for()
     browser.wait_for_idle(page)
     status_after = expected_zones(timeline, after)["eastern-ghouta"]
-    frame = browser.map_frame_object(page)
+    frame = browser.map_document(page)
     frame.locator(f"path.dz-zone-eastern-ghouta.dz-status-{status_after}").wait_for()
-    assert frame.evaluate("() => [window.__dz_mark, window.map.__dz_mark]") == ["kept", "kept"]
+    assert frame.evaluate("() => [window.__dz_mark, window.dzMap.__dz_mark]") == ["kept", "kept"]
 
 
 def test_rapid_key_presses_all_count_and_the_address_agrees(page, server):
@@ -203,7 +203,7 @@ def test_incident_markers_are_filled_with_their_kind_colour(page, server, timeli
     browser.wait_for_map(page)
     browser.wait_for_idle(page)
     fills = (
-        browser.map_frame(page)
+        browser.map_box(page)
         .locator("path.dz-incident")
         .evaluate_all("paths => paths.map((p) => (p.getAttribute('fill') || '').toLowerCase())")
     )
@@ -219,8 +219,8 @@ _CLUSTERED_JS = """() => {
         inClusters: clusters.reduce((sum, c) => sum + Number(c.textContent), 0),
         singles: document.querySelectorAll("path.dz-incident").length,
         old: document.querySelectorAll("[data-dz-old]").length,
-        zoom: window.map.getZoom(),
-        moveListeners: (window.map._events.moveend || []).length,
+        zoom: window.dzMap.getZoom(),
+        moveListeners: (window.dzMap._events.moveend || []).length,
     };
 }"""
 
@@ -279,14 +279,14 @@ def test_many_incidents_are_drawn_as_clusters(context, many):
     page.goto(f"{server.base_url}/?at={q(instant)}&window=3650")
     browser.wait_for_map(page)
     browser.wait_for_idle(page)
-    frame = browser.map_frame_object(page)
+    frame = browser.map_document(page)
     # every incident in the window is in a cluster's count or drawn alone, once
     got = _wait_for_total(frame, len(shown))
     assert 0 < got["clusters"] <= 400 and got["singles"] < DETAIL_LIMIT
 
     # a click on a cluster zooms in to where it splits
     nearest = frame.evaluate(_NEAREST_JS, ".dz-cluster")
-    cluster = browser.map_frame(page).locator(".dz-cluster").nth(nearest["index"])
+    cluster = browser.map_box(page).locator(".dz-cluster").nth(nearest["index"])
     # focus the map first: Leaflet focuses it on mousedown, the page then scrolls to show it
     # whole and the mouseup would land elsewhere (see browser.click_path)
     frame.evaluate("() => document.querySelector('.leaflet-container').focus()")
@@ -294,17 +294,17 @@ def test_many_incidents_are_drawn_as_clusters(context, many):
     # the zoom is animated: wait for its end (moveend), or a later setView would be undone
     frame.evaluate(
         "() => { window.__dzMoved = false;"
-        " window.map.once('moveend', () => { window.__dzMoved = true; }); }"
+        " window.dzMap.once('moveend', () => { window.__dzMoved = true; }); }"
     )
     cluster.click()
     frame.wait_for_function("() => window.__dzMoved", polling=100)
-    assert frame.evaluate("() => window.map.getZoom()") > got["zoom"]
+    assert frame.evaluate("() => window.dzMap.getZoom()") > got["zoom"]
     browser.wait_for_idle(page)
 
     # zoomed in far enough, an incident is a single marker in its kind's colour
     one = synthetic.sort_values("violation_id").iloc[0]
     frame.evaluate(
-        "([lat, lon]) => window.map.setView([lat, lon], window.map.getMaxZoom(), {animate: false})",
+        "([lat, lon]) => window.dzMap.setView([lat, lon], window.dzMap.getMaxZoom(), {animate: false})",
         [float(one["lat"]), float(one["lon"])],
     )
     frame.wait_for_function(
@@ -315,11 +315,11 @@ def test_many_incidents_are_drawn_as_clusters(context, many):
     browser.wait_for_idle(page)
     nearest = frame.evaluate(_NEAREST_JS, "path.dz-incident")
     assert nearest["fill"] == kind_color(str(one["kind"]))
-    marker = browser.map_frame(page).locator("path.dz-incident").nth(nearest["index"])
+    marker = browser.map_box(page).locator("path.dz-incident").nth(nearest["index"])
     marker.hover()
     day = one["occurred"].tz_convert("Asia/Damascus").date().isoformat()
     # (the zones' tooltips are folium's, ``.foliumtooltip``)
-    tooltip = browser.map_frame(page).locator(".leaflet-tooltip:not(.foliumtooltip)")
+    tooltip = browser.map_box(page).locator(".leaflet-tooltip:not(.foliumtooltip)")
     tooltip.wait_for(state="visible")
     assert tooltip.inner_text() == f"{one['kind']}, {day}"
     assert log.page_errors == []
@@ -390,7 +390,7 @@ def _settle(page, path: str) -> None:
         browser.wait_for_map(page)
         page.locator('[data-testid="stDataFrame"]').first.wait_for()  # the table under the map
     elif path == "/zone":
-        page.frame_locator(browser.MAP_FRAME).first.locator("path.dz-version").first.wait_for()
+        browser.map_box(page).locator("path.dz-version").first.wait_for()
         page.locator("h3").filter(has_text="Compliance").wait_for()
     elif path == "/records":
         page.get_by_role("button", name="Download incidents (GeoJSON)").wait_for()
@@ -421,7 +421,7 @@ def test_no_request_leaves_the_server_on_any_page(page, server):
         _settle(page, path)
         if path == "/":
             browser.open_zone_popup(page, "syria-nationwide")
-            browser.map_frame(page).locator(".leaflet-control-layers").hover()  # layer list
+            browser.map_box(page).locator(".leaflet-control-layers").hover()  # layer list
     assert page.log.foreign_requests() == []
     assert "base" not in query(page.url)  # the default base map: none, offline
     # the map's assets came from the app itself, through its static serving
@@ -513,7 +513,7 @@ def test_markup_in_data_files_is_shown_as_text(context, tmp_path, timeline):
         assert XSS_TEXT in text  # the agreement's title, in "Agreements in force"
 
         # the incident's popup: try the markers until the planted summary shows
-        frame = browser.map_frame(page)
+        frame = browser.map_box(page)
         markers = frame.locator("path.dz-incident")
         assert markers.count() >= 1
         texts = []
@@ -582,10 +582,10 @@ def test_snapshot_takes_the_extent_on_screen(page, server, tmp_path):
     page.goto(f"{server.base_url}/?at={q('2017-07-23T12:00+03:00')}")
     browser.wait_for_map(page)
     browser.wait_for_idle(page)
-    frame = browser.map_frame_object(page)
-    frame.evaluate("() => window.map.setView([33.55, 36.40], 11)")  # the user zooms to Douma
+    frame = browser.map_document(page)
+    frame.evaluate("() => window.dzMap.setView([33.55, 36.40], 11)")  # the user zooms to Douma
     bounds = frame.evaluate(
-        "() => { const b = window.map.getBounds(); return [b.getWest(), b.getSouth(),"
+        "() => { const b = window.dzMap.getBounds(); return [b.getWest(), b.getSouth(),"
         " b.getEast(), b.getNorth()]; }"
     )
     page.get_by_role("button", name="Snapshot").click()
@@ -606,7 +606,7 @@ def test_unreachable_tiles_fall_back_to_the_offline_base_map(page, server):
     page.route(re.compile(r"^https?://(?!127\\.0\\.0\\.1|localhost)"), lambda route: route.abort())
     page.goto(f"{server.base_url}/?at={q('2017-07-23T12:00+03:00')}&base=osm")
     browser.wait_for_map(page)
-    frame = browser.map_frame(page)
+    frame = browser.map_box(page)
     frame.locator("path.dz-country-syria").wait_for(timeout=30_000)
     frame.locator(".dz-tiles-unreachable").wait_for()
     assert "Tiles unreachable" in frame.locator(".leaflet-control-attribution").inner_text()
@@ -640,7 +640,7 @@ def test_a_slider_step_replaces_the_cluster_layer(context, many):
     page.goto(f"{server.base_url}/?at={q(f'{day}T12:00+03:00')}&window=3650")
     browser.wait_for_map(page)
     browser.wait_for_settled(page)
-    frame = browser.map_frame_object(page)
+    frame = browser.map_document(page)
     before = _wait_for_total(frame, len(_in_window(timeline, f"{day}T12:00+03:00")))
     frame.evaluate(
         "() => document.querySelectorAll('.dz-cluster, path.dz-incident')"
@@ -682,20 +682,20 @@ def test_incidents_at_one_point_are_listed_in_one_marker(context, tmp_path):
         page.goto(f"{server.base_url}/?at={q(instant)}&window=3650")
         browser.wait_for_map(page)
         browser.wait_for_idle(page)
-        frame = browser.map_frame_object(page)
+        frame = browser.map_document(page)
         _wait_for_total(frame, len(shown))
         frame.evaluate(
-            "([lat, lon]) => window.map.setView([lat, lon], window.map.getMaxZoom(), "
+            "([lat, lon]) => window.dzMap.setView([lat, lon], window.dzMap.getMaxZoom(), "
             "{animate: false})",
             list(point),
         )
-        stack = browser.map_frame(page).locator(".dz-cluster.dz-stack").filter(has_text="30")
+        stack = browser.map_box(page).locator(".dz-cluster.dz-stack").filter(has_text="30")
         stack.wait_for()
         browser.wait_for_idle(page)
         frame.evaluate("() => document.querySelector('.leaflet-container').focus()")
         stack.scroll_into_view_if_needed()
         stack.click()
-        listed = browser.map_frame(page).locator(".leaflet-popup-content .dz-stack-list")
+        listed = browser.map_box(page).locator(".leaflet-popup-content .dz-stack-list")
         listed.wait_for()
         days = stacked["occurred"].dt.tz_convert("Asia/Damascus").dt.date
         expected = sorted(

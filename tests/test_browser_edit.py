@@ -273,7 +273,7 @@ def test_move_a_vertex_and_save(page, server, data_dir):
     page.goto(f"{server.base_url}/?at={IN_FORCE}&zone={ZONE}")
     browser.wait_for_map(page)
     browser.wait_for_idle(page)
-    drawn = browser.map_frame_object(page).evaluate(
+    drawn = browser.map_document(page).evaluate(
         """(zone) => {
             const el = document.querySelector(`path.dz-zone-${zone}`);
             for (const value of Object.values(window)) {

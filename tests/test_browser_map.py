@@ -54,7 +54,7 @@ def open_map(page, server, **params: str):
     page.goto(server.base_url + address(**params))
     browser.wait_for_map(page)
     browser.wait_for_idle(page)
-    return browser.map_frame(page), browser.map_frame_object(page)
+    return browser.map_box(page), browser.map_document(page)
 
 
 _LABELS_JS = """
@@ -138,20 +138,20 @@ def test_zone_labels_name_every_zone_at_national_and_zone_zoom(page, server, tim
     zoomed = labels(frame)
     assert set(zoomed) == set(names)
     assert zoomed["eastern-ghouta"]["place"] == "inside"
-    assert frame.evaluate("() => window.map.getZoom()") > 8
+    assert frame.evaluate("() => window.dzMap.getZoom()") > 8
 
 
 def test_labels_are_placed_again_when_the_reader_zooms(page, server):
     _, frame = open_map(page, server, at=ASTANA)
     assert labels(frame)["eastern-ghouta"]["place"] == "beside"
-    frame.evaluate("() => window.map.setView([33.55, 36.40], 11, {animate: false})")
+    frame.evaluate("() => window.dzMap.setView([33.55, 36.40], 11, {animate: false})")
     assert labels(frame)["eastern-ghouta"]["place"] == "inside"
 
 
 def test_towns_layer_draws_the_gazetteer_and_can_be_switched_off(page, server):
     places = load_places(DATA)
-    map_frame, frame = open_map(page, server, at=ASTANA)
-    towns = map_frame.locator("path.dz-town")
+    map_box, frame = open_map(page, server, at=ASTANA)
+    towns = map_box.locator("path.dz-town")
     expect(towns).to_have_count(len(places))
     shown = frame.evaluate(_TOWN_NAMES_JS)
     assert shown and {t["text"] for t in shown} <= set(places["name_en"])
@@ -165,12 +165,12 @@ def test_towns_layer_draws_the_gazetteer_and_can_be_switched_off(page, server):
         assert not any(overlap(town, other) for other in shown[i + 1 :]), town["text"]
         assert not any(overlap(town, zone) for zone in zone_names), town["text"]
     # zoomed in on Idlib city, its name is shown
-    frame.evaluate("() => window.map.setView([35.93, 36.63], 12, {animate: false})")
-    idleb = map_frame.locator('span.dz-town-label[data-pcode="C3871"]')
+    frame.evaluate("() => window.dzMap.setView([35.93, 36.63], 12, {animate: false})")
+    idleb = map_box.locator('span.dz-town-label[data-pcode="C3871"]')
     expect(idleb).to_have_text("Idleb")
     assert idleb.evaluate("(el) => el.style.visibility") != "hidden"
     # the layer control lists it, and unticking it removes the towns
-    control = map_frame.locator(".leaflet-control-layers")
+    control = map_box.locator(".leaflet-control-layers")
     control.hover()
     row = control.locator("label", has_text="Towns (OCHA places)")
     row.locator("input").uncheck()
@@ -185,13 +185,13 @@ def test_towns_layer_draws_the_gazetteer_and_can_be_switched_off(page, server):
 def test_daraa_al_balad_is_possibly_violated_at_noon_on_14_august_2021(page, server, timeline):
     expected = status_at(timeline, TRUCE_NOON).set_index("zone_id")
     assert expected.loc["daraa-al-balad", "status"] == "possibly-violated"
-    map_frame, _ = open_map(page, server, at=TRUCE_NOON, zone="daraa-al-balad")
+    map_box, _ = open_map(page, server, at=TRUCE_NOON, zone="daraa-al-balad")
     zones = {z["zone"]: z for z in browser.zone_paths(page)}
     daraa = zones["daraa-al-balad"]
     assert daraa["status"] == "possibly-violated"
     assert daraa["fill"].lower() == STATUS_COLORS["possibly-violated"]
     # its legend entry, with the same colour
-    entry = map_frame.locator('.dz-legend-row[data-status="possibly-violated"]')
+    entry = map_box.locator('.dz-legend-row[data-status="possibly-violated"]')
     expect(entry).to_contain_text("Possibly violated")
     swatch = entry.locator(".dz-swatch").evaluate("(el) => getComputedStyle(el).backgroundColor")
     r, g, b = (int(STATUS_COLORS["possibly-violated"][i : i + 2], 16) for i in (1, 3, 5))
@@ -205,11 +205,11 @@ def test_daraa_al_balad_is_possibly_violated_at_noon_on_14_august_2021(page, ser
 def test_violated_zones_are_striped_as_well_as_coloured(page, server, timeline):
     expected = status_at(timeline, TWO_AT_DARAA).set_index("zone_id")
     assert expected.loc["daraa-al-balad", "status"] == "violated"
-    map_frame, _ = open_map(page, server, at=TWO_AT_DARAA)
-    path = map_frame.locator("path.dz-zone-daraa-al-balad")
+    map_box, _ = open_map(page, server, at=TWO_AT_DARAA)
+    path = map_box.locator("path.dz-zone-daraa-al-balad")
     assert path.get_attribute("fill").lower() == STATUS_COLORS["violated"]
     assert path.evaluate("(el) => getComputedStyle(el).fill") == 'url("#dz-hatch-violated")'
-    assert map_frame.locator("pattern#dz-hatch-violated").count() == 1
+    assert map_box.locator("pattern#dz-hatch-violated").count() == 1
 
 
 # --- legible detail ---------------------------------------------------------------------------
@@ -228,23 +228,23 @@ def test_two_incidents_at_one_town_point_are_two_clickable_markers(page, server,
     params = {"at": TWO_AT_DARAA, "window": "7"}
     if zone:
         params["zone"] = zone
-    map_frame, frame = open_map(page, server, **params)
-    markers = map_frame.locator("path.dz-incident")
+    map_box, frame = open_map(page, server, **params)
+    markers = map_box.locator("path.dz-incident")
     expect(markers).to_have_count(2)
     a, b = _markers(frame)
     assert ((a["x"] - b["x"]) ** 2 + (a["y"] - b["y"]) ** 2) ** 0.5 >= a["w"]  # apart
     places = set()
     for i in range(2):
         browser.click_path(page, markers.nth(i))
-        content = map_frame.locator(".leaflet-popup-content .dz-popup .dz-place")
+        content = map_box.locator(".leaflet-popup-content .dz-popup .dz-place")
         content.wait_for(state="visible")
         places.add(content.inner_text())
     assert places == {"Tareeq al-Sad, Daraa al-Balad", "al-Saraya crossing, Daraa al-Balad"}
 
 
 def test_legend_collapses_on_request_and_steps_aside_for_a_popup(page, server):
-    map_frame, frame = open_map(page, server, at=ASTANA, zone="eastern-ghouta")
-    box = map_frame.locator(".dz-legend-box")
+    map_box, frame = open_map(page, server, at=ASTANA, zone="eastern-ghouta")
+    box = map_box.locator(".dz-legend-box")
     toggle = box.locator(".dz-legend-toggle")
     body = box.locator(".dz-legend")
     expect(body).to_be_visible()
@@ -257,14 +257,14 @@ def test_legend_collapses_on_request_and_steps_aside_for_a_popup(page, server):
     # a popup opening right where the open legend stands: the legend folds, the popup moves
     frame.evaluate(
         """() => {
-            const size = window.map.getSize();
-            const at = window.map.containerPointToLatLng([size.x - 40, size.y - 30]);
+            const size = window.dzMap.getSize();
+            const at = window.dzMap.containerPointToLatLng([size.x - 40, size.y - 30]);
             L.popup({maxWidth: 300}).setLatLng(at)
                 .setContent('<div class="dz-test-popup" style="width:260px;height:140px">x</div>')
-                .openOn(window.map);
+                .openOn(window.dzMap);
         }"""
     )
-    popup = map_frame.locator(".leaflet-popup")
+    popup = map_box.locator(".leaflet-popup")
     expect(popup).to_be_visible()
     expect(body).to_be_hidden()
     wait_until_still(frame, ".leaflet-popup")  # Leaflet pans the map to it, animated
@@ -276,7 +276,7 @@ def test_legend_collapses_on_request_and_steps_aside_for_a_popup(page, server):
     zone_popup = browser.open_zone_popup(page, "eastern-ghouta")
     expect(body).to_be_hidden()
     wait_until_still(frame, ".leaflet-popup")
-    assert not overlap(rect(map_frame.locator(".leaflet-popup")), rect(box))
+    assert not overlap(rect(map_box.locator(".leaflet-popup")), rect(box))
     assert "Eastern Ghouta" in zone_popup.inner_text()
     browser.close_popups(page)
     expect(body).to_be_visible()
@@ -284,36 +284,33 @@ def test_legend_collapses_on_request_and_steps_aside_for_a_popup(page, server):
 
 
 _MOVE_JS = """() => {
-    const sent = [];
-    const parent = window.parent, post = parent.postMessage;
-    parent.postMessage = function (message, origin) {
-        if (message && message.type === "streamlit:setComponentValue") { sent.push(message.value); }
-        return post.apply(parent, arguments);
-    };
-    const before = window.map.getZoom();
-    window.map.setView([33.55, 36.40], 11);  // as streamlit-folium moves it to a focused zone
-    const b = window.map.getBounds();
-    parent.postMessage = post;
-    return {before: before, zoom: window.map.getZoom(), sent: sent,
-            bounds: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()],
-            recorded: window.__GLOBAL_DATA__.previous_data};
+    const map = window.dzMap, box = map.getContainer();
+    let moveends = 0;
+    map.once("moveend", () => { moveends += 1; });
+    const before = {zoom: map.getZoom(), reported: box.dataset.dzReported};
+    map.setView([33.55, 36.40], 11);  // as the page moves it to a focused zone
+    const b = map.getBounds();
+    return {before: before, zoom: map.getZoom(), moveends: moveends,
+            reported: JSON.parse(box.dataset.dzReported),
+            bounds: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]};
 }"""
 
 
 def test_a_move_asked_by_the_app_is_made_and_reported_at_once(page, server):
     """A new focus zone: the map is there without a zoom animation, and its extent goes back
-    to the page in the same moment (streamlit-folium would wait 250 ms after the move)."""
+    to the page in the same moment (a reader's own move is reported 250 ms after it ends)."""
     _, frame = open_map(page, server, at=ASTANA)
     browser.wait_for_settled(page)
     moved = frame.evaluate(_MOVE_JS)
-    assert moved["before"] != 11 and moved["zoom"] == 11  # no animation to wait for
-    assert len(moved["sent"]) == 1  # reported synchronously, once
+    assert moved["before"]["reported"]  # the first drawing was reported
+    assert moved["before"]["zoom"] != 11 and moved["zoom"] == 11  # no animation to wait for
+    assert moved["moveends"] == 1  # the move has ended when setView returns
+    # ... and the new extent was reported to the page before setView returned
     west, south, east, north = moved["bounds"]
-    reported = moved["sent"][0]["bounds"]
-    assert reported["_southWest"] == {"lat": south, "lng": west}
-    assert reported["_northEast"] == {"lat": north, "lng": east}
-    # recorded as streamlit-folium's last report, so its own (debounced) one finds no change
-    assert moved["recorded"] == moved["sent"][0]
+    assert moved["reported"] == {
+        "_southWest": {"lat": south, "lng": west},
+        "_northEast": {"lat": north, "lng": east},
+    }
     # and the page took it: the Snapshot offers the extent on screen
     page.get_by_role("button", name="Snapshot").click()
     page.get_by_text(f"Extent as on screen: {west:.3f} to {east:.3f} E").wait_for()
@@ -322,11 +319,11 @@ def test_a_move_asked_by_the_app_is_made_and_reported_at_once(page, server):
 def test_the_readers_own_zoom_keeps_its_animation(page, server):
     _, frame = open_map(page, server, at=ASTANA)
     zoom = frame.evaluate(
-        "() => { const z = window.map.getZoom(); window.map.setZoom(z + 2); "
-        "return [z, window.map.getZoom()]; }"
+        "() => { const z = window.dzMap.getZoom(); window.dzMap.setZoom(z + 2); "
+        "return [z, window.dzMap.getZoom()]; }"
     )
     assert zoom[1] == zoom[0]  # still animating: Leaflet's zoom changes when it ends
-    frame.wait_for_function("(z) => window.map.getZoom() === z", arg=zoom[0] + 2)
+    frame.wait_for_function("(z) => window.dzMap.getZoom() === z", arg=zoom[0] + 2)
 
 
 def test_the_map_page_loads_the_chart_library_hidden_once_the_map_is_drawn(page, server):
@@ -335,3 +332,41 @@ def test_the_map_page_loads_the_chart_library_hidden_once_the_map_is_drawn(page,
     chart.wait_for(state="attached")  # drawn by the run that the map's first report asks for
     assert not chart.is_visible()  # and takes no room on the page
     assert page.log.unexpected_console_errors() == []
+
+
+# --- the map component (ui/leafmap.js) ---------------------------------------------------------
+
+
+def test_the_map_is_drawn_in_the_page_and_its_scripts_load_once_per_page(page, server):
+    """No iframe: the map lives in the page. Going to the Zone page (a second map) and back
+    loads Leaflet and its plugins no more: each asset is one element of the page's head."""
+    open_map(page, server, at=ASTANA)
+    assert page.locator("iframe").count() == 0
+    assert page.locator(f"{browser.MAP} .leaflet-container").count() == 1
+    page.get_by_role("link", name="Zone", exact=True).click()
+    browser.map_box(page).locator("path.dz-version").first.wait_for()
+    page.get_by_role("link", name="Map", exact=True).click()
+    browser.wait_for_map(page)
+    browser.wait_for_idle(page)
+    heads = page.evaluate(
+        "() => Array.from(document.head.querySelectorAll('script[src], link[href]'))"
+        ".map((e) => e.getAttribute('src') || e.getAttribute('href'))"
+        ".filter((u) => u.startsWith('/app/static/vendor/'))"
+    )
+    assert "/app/static/vendor/leaflet/leaflet.js" in heads
+    assert len(heads) == len(set(heads)), heads
+    assert page.log.page_errors == []
+
+
+def test_a_map_whose_scripts_cannot_load_says_so(context, server):
+    """A vendored asset missing (``make setup`` not run, a proxy in the way): the map's box
+    says what could not be loaded, instead of staying blank."""
+    page, log = browser.new_page(context, server.base_url)
+    page.route("**/app/static/vendor/leaflet.fullscreen/**", lambda route: route.abort())
+    page.goto(server.base_url + address(at=ASTANA))
+    alert = page.locator(".dz-map-problem")
+    expect(alert).to_contain_text(
+        "The map could not be drawn: could not load /app/static/vendor/leaflet.fullscreen/",
+        timeout=30_000,
+    )
+    assert page.locator("path.dz-zone").count() == 0

@@ -194,7 +194,7 @@ def test_a_mistyped_kind_shows_a_warning_and_the_unfiltered_map(page, server):
     assert browser.map_signature(page) == plain
     expect(page.get_by_text("Showing: every incident in every zone")).to_be_visible()
     assert "kinds" not in query(page.url)
-    legend = browser.map_frame(page).locator(".dz-legend-box")
+    legend = browser.map_box(page).locator(".dz-legend-box")
     expect(legend).not_to_contain_text("Filtered")
 
     # a real filter is said above the map
@@ -204,7 +204,7 @@ def test_a_mistyped_kind_shows_a_warning_and_the_unfiltered_map(page, server):
     filtered = browser.map_signature(page)
     assert filtered[1] < plain[1]
     # the map itself says so, folded or open
-    legend = browser.map_frame(page).locator(".dz-legend-box")
+    legend = browser.map_box(page).locator(".dz-legend-box")
     expect(legend).to_contain_text("Filtered: airstrike only")
     expect(legend.locator(".dz-legend-toggle")).to_contain_text("Legend (filtered)")
 
@@ -298,7 +298,7 @@ def test_a_typed_date_moves_the_view(page, server, timeline):
     # the map shows that instant
     expected = select(timeline, View.parse("at=2018-03-15T12:00", timeline)).status
     want = dict(zip(expected["zone_id"], expected["status"], strict=True))
-    frame = browser.map_frame(page)
+    frame = browser.map_box(page)
     frame.locator(f"path.dz-zone-{GHOUTA}.dz-status-{want[GHOUTA]}").wait_for()
     assert {z["zone"]: z["status"] for z in browser.zone_paths(page)} == want
 
@@ -322,17 +322,17 @@ def test_a_phone_screen_shows_the_map_above_the_fold(chromium, server):
         )
         browser.wait_for_idle(page)
         page.evaluate("() => window.scrollTo(0, 0)")
-        box = page.locator(browser.MAP_FRAME).first.bounding_box()
+        box = browser.map_box(page).bounding_box()
         assert box is not None
         # at least 300 px of map on the first screen, the whole width
         assert box["y"] + 300 <= SMALL["height"], box
         assert box["x"] >= 0 and box["x"] + box["width"] <= SMALL["width"], box
         # a zone's popup fits the phone's screen
-        frame = browser.map_frame(page)
+        frame = browser.map_box(page)
         frame.locator(f"path.dz-zone-{GHOUTA}").first.dispatch_event("click")
         popup = frame.locator(".leaflet-popup-content-wrapper")
         popup.wait_for(state="visible")
-        frame_box = page.locator(browser.MAP_FRAME).first.bounding_box()
+        frame_box = browser.map_box(page).bounding_box()
         inner = popup.bounding_box()  # in the page's coordinates
         assert inner["x"] >= frame_box["x"] - 1, (inner, frame_box)
         assert inner["x"] + inner["width"] <= frame_box["x"] + frame_box["width"] + 1

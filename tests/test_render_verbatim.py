@@ -1,8 +1,8 @@
 """folium's output is never compiled as a Jinja template (geo.render.verbatim).
 
 Real data on disk: the bundled folder, and a copy whose zone names, incident kind and
-summary hold Jinja syntax. The live map's strings are made by streamlit-folium's own
-functions, as the Map page sends them; the HTML export by geo.export.html.
+summary hold Jinja syntax. The live map's strings are what the Map page sends to the browser
+(``ui.leafmap.map_parts``); the HTML export is made by geo.export.html.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import json
 import re
 from pathlib import Path
 
+import folium
 import pytest
-import streamlit_folium
 from branca.element import MacroElement
 
 from geo.datasets import load_timeline
@@ -23,6 +23,7 @@ from geo.render import base_map, dynamic_layers, legend, verbatim
 from geo.view import View, active_filters, select
 from tests.conftest import DATA
 from tests.test_export_html import _edit_csv
+from ui.leafmap import map_parts
 
 GENERATED = dt.datetime(2024, 3, 1, 8, 30, tzinfo=dt.UTC)
 AT = "2017-07-23T12:00"
@@ -53,12 +54,9 @@ def _live_strings(timeline, view: View) -> str:
         places=places,
         filtered=active_filters(view, timeline),
     )
-    m.get_root().render()
-    parts = [streamlit_folium._get_html(m), streamlit_folium._get_header(m)]
-    parts.append(streamlit_folium._get_map_string(m))
     layers = dynamic_layers(scene.timeline, scene.status, scene.incidents, focus=view.zone)
-    parts += [streamlit_folium._get_feature_group_string(g, m, i) for i, g in enumerate(layers)]
-    return "\n".join(parts)
+    parts = map_parts(m, layers, folium.LayerControl(collapsed=True))
+    return "\n".join([parts["css"], parts["script"], parts["layers"]])
 
 
 def _normalised(text: str) -> str:

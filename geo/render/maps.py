@@ -1301,7 +1301,7 @@ cursor:pointer;color:#111827}
 vertical-align:middle}
 .dz-dot{display:inline-block;width:9px;height:9px;border-radius:50%;margin-right:6px}
 .dz-popup h4{margin:0 0 2px 0}.dz-popup ul{padding-left:16px;margin:2px 0 6px 0}
-.leaflet-popup-content{max-width:calc(100vw - 72px);overflow-wrap:anywhere}
+.leaflet-popup-content{max-width:calc(100cqw - 72px);overflow-wrap:anywhere}
 .dz-ar{font-size:14px;margin-bottom:4px}.dz-status{color:#fff;padding:1px 6px;border-radius:3px}
 .dz-zone-label-icon,.dz-town-label-icon{background:none;border:0}
 """
@@ -1333,29 +1333,16 @@ class _MapFurniture(MacroElement):
                 svg.innerHTML = {{ this.defs }};
                 map.getContainer().appendChild(svg);
                 // The app moves the map to a newly focused zone with setView(center, zoom)
-                // and no options: go there at once, and report the new extent at once.
-                // streamlit-folium reports an extent 250 ms after a move ends (and an animated
-                // zoom takes 250 ms more); the page runs again only then, for the Snapshot's
-                // extent. The reader's own pans and zooms keep their animation and their
-                // report. The report is the one streamlit-folium would send (the map returns
-                // its bounds only), recorded as its last, so that it does not send it again.
+                // and no options: go there at once (Leaflet would animate the zoom for
+                // 250 ms) and say so with a "dz:appmove" event, on which the app's map
+                // component reports the new extent at once (it waits 250 ms after the
+                // reader's own moves, which keep their animation).
                 map.setView = function (center, zoom, options) {
                     var moved = L.Map.prototype.setView.call(
                         this, center, zoom, options === undefined ? {animate: false} : options);
-                    if (options === undefined) { reportBounds(this); }
+                    if (options === undefined) { this.fire("dz:appmove"); }
                     return moved;
                 };
-                function reportBounds(m) {
-                    var state = window.__GLOBAL_DATA__;
-                    if (!state || String(state.returned_objects) !== "bounds") { return; }
-                    var value = JSON.parse(JSON.stringify({bounds: m.getBounds()}));
-                    if (JSON.stringify(state.previous_data) === JSON.stringify(value)) { return; }
-                    state.previous_data = value;
-                    window.parent.postMessage({
-                        isStreamlitMessage: true, type: "streamlit:setComponentValue",
-                        value: value, dataType: "json"
-                    }, "*");
-                }
             })();
         {% endmacro %}
         """
