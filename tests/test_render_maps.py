@@ -326,6 +326,20 @@ def test_map_without_tiles_still_has_zoom_limits(timeline):
     assert '"maxZoom": 14' in html and '"minZoom": 5' in html  # marker clusters need maxZoom
 
 
+def test_the_map_opens_on_its_extent_without_a_zoom_animation(timeline):
+    """The first view is there at once (Leaflet would animate the zoom to the fitted extent
+    for 250 ms, and a map taken off the page meanwhile threw at the animation's end)."""
+    versions = timeline.zones.versions
+    for m in (
+        base_map(bounds(timeline)),
+        outline_history_map(versions[versions["zone_id"] == "daraa-al-balad"]),
+    ):
+        html = m.get_root().render()
+        fits = re.findall(r"\.fitBounds\(\s*(\[\[.*?\]\]),\s*(\{.*?\})\s*\);", html, re.DOTALL)
+        assert len(fits) == 1, fits
+        assert json.loads(fits[0][1]) == {"animate": False}
+
+
 def test_incident_markers_are_filled(timeline):
     at = "2017-07-23T12:00+03:00"
     (_, incidents) = dynamic_layers(

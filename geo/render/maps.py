@@ -946,7 +946,9 @@ def base_map(
     if kinds is not None:
         legend(kinds, filtered=filtered).add_to(m)
     m.get_root().header.add_child(folium.Element(f"<style>{MAP_CSS}</style>"))
-    m.fit_bounds([[y0, x0], [y1, x1]])
+    fit = folium.map.FitBounds([[y0, x0], [y1, x1]])
+    fit.options["animate"] = False  # the first view at once, not after a zoom animation
+    m.add_child(fit)
     return localize(m)
 
 
