@@ -342,3 +342,30 @@ def test_a_phone_screen_shows_the_map_above_the_fold(chromium, server):
         expect(page.locator(browser.DAY_SLIDER)).to_be_visible()
     finally:
         phone.close()
+
+
+def test_focusing_a_zone_again_takes_the_map_back_to_it(page, server):
+    """Focus a zone, pan away, clear the focus, focus the zone again: the map goes back to it
+    (the page asks for the same view as the first time, and it is a new request)."""
+    page.goto(f"{server.base_url}/?at={q(CAIRO)}&zone={GHOUTA}")
+    settle(page, "/")
+    frame = browser.map_document(page)
+    view_js = "() => { const c = window.dzMap.getCenter(); return [c.lat, c.lng, window.dzMap.getZoom()]; }"
+    focused = frame.evaluate(view_js)
+    # the reader's own move (with options, as Leaflet's handlers make them)
+    frame.evaluate("() => window.dzMap.setView([35.9, 36.6], 8, {animate: false})")
+    browser.wait_for_settled(page)
+    assert frame.evaluate(view_js)[2] == 8
+    for name in ["(none: the whole map)", "Eastern Ghouta"]:
+        select_box(page, "Focus zone").click()
+        page.get_by_role("option", name=name).click()
+        browser.wait_for_settled(page)
+    assert query(page.url)["zone"] == GHOUTA
+    frame.wait_for_function(
+        # the same centre within 2 px at that zoom (Leaflet rounds the map's pixel origin)
+        """([lat, lng, zoom]) => { const c = window.dzMap.getCenter();
+            const px = 360 / (256 * 2 ** zoom);
+            return window.dzMap.getZoom() === zoom && Math.abs(c.lat - lat) < 2 * px
+                && Math.abs(c.lng - lng) < 2 * px; }""",
+        arg=focused,
+    )

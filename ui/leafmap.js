@@ -54,11 +54,18 @@ function bounds(map) {
 
 // Leaflet ends a zoom animation on a timer of its own that remove() leaves running; on a map
 // already taken off the page (the page left mid-zoom) it would throw, unless no zoom
-// animation is under way any more (the flag the timer's function checks first).
-function removeMap(map) {
-  map.stop();
+// animation is under way any more (the flag the timer's function checks first). The map's
+// listeners go first: nothing of it (a report, a layer's redrawing) runs on its way out.
+function removeMap(state) {
+  const map = state.map;
+  state.map = null;
+  state.script = null;
+  if (!map) return;
+  map.off();
   map._animatingZoom = false;
   map.remove();
+  clearTimeout(state.timer);
+  if (window.dzMap === map) window.dzMap = undefined;
 }
 
 function showProblem(host, message) {
@@ -93,7 +100,8 @@ function swapLayers(state, code) {
   window.feature_group = [];
   window.layer_control = undefined;
   try {
-    state.run(code);
+    const run = state.run; // called plainly: "this" in the layers' script is no object of ours
+    run(code);
     state.groups = window.feature_group;
     state.control = window.layer_control;
   } finally {
@@ -103,10 +111,7 @@ function swapLayers(state, code) {
 }
 
 function build(state, host, data) {
-  if (state.map) {
-    removeMap(state.map);
-    state.map = null;
-  }
+  removeMap(state);
   const style = document.createElement("style");
   style.textContent = data.css;
   const div = document.createElement("div");
@@ -128,8 +133,7 @@ function build(state, host, data) {
   state.groups = [];
   state.control = null;
   state.layers = null;
-  state.center = null;
-  state.zoom = null;
+  state.view = null;
   state.reported = null;
   state.map.on("moveend", () => report(state, false));
   state.map.on("dz:appmove", () => report(state, true));
@@ -141,17 +145,14 @@ function draw(state, host, data) {
   const fresh = state.script !== data.script || !state.map;
   if (fresh) build(state, host, data);
   if (fresh || state.layers !== data.layers) swapLayers(state, data.layers || "");
-  const center = data.center ? JSON.stringify(data.center) : null;
-  const zoom = data.zoom || null;
-  const newCenter = center && center !== state.center;
-  const newZoom = zoom && zoom !== state.zoom;
-  if (newCenter) state.center = center;
-  if (newZoom) state.zoom = zoom;
-  if (newCenter || newZoom) {
+  // The page asks for a view (a focused zone's centre and zoom) on every run: the map goes
+  // there when the view asked for changes, and otherwise stays where the reader took it.
+  const view = data.center ? JSON.stringify([data.center, data.zoom || null]) : null;
+  if (view && view !== state.view) {
     // no options: the map's own setView (see _MapFurniture) makes it at once and reports it
-    state.map.setView(newCenter ? data.center : state.map.getCenter(),
-      newZoom ? zoom : state.map.getZoom());
+    state.map.setView(data.center, data.zoom || state.map.getZoom());
   }
+  state.view = view;
   if (fresh && data.report) report(state, true);
 }
 
@@ -164,24 +165,23 @@ export default function (component) {
   }
   state.setStateValue = data.report ? setStateValue : () => {};
   const generation = ++state.generation;
+  const current = () => generation === state.generation && host.isConnected;
   Promise.all(data.assets.map(asset))
     .then(() => {
-      if (generation === state.generation) draw(state, host, data);
+      if (current()) draw(state, host, data);
     })
     .catch((error) => {
-      if (generation === state.generation) {
-        if (state.map) removeMap(state.map);
-        state.map = null;
-        state.script = null;
+      if (current()) {
+        removeMap(state);
         showProblem(host, String(error && error.message ? error.message : error));
       }
     });
+  // Streamlit runs this when the map leaves the page, and also at once for a call that newer
+  // data overtook while this module was being imported: only the latest call's may act.
   return () => {
+    if (generation !== state.generation) return;
     state.generation += 1;
-    clearTimeout(state.timer);
     state.resize.disconnect();
-    if (state.map) removeMap(state.map);
-    state.map = null;
-    state.script = null;
+    removeMap(state);
   };
 }

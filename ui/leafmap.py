@@ -105,10 +105,12 @@ def leaflet_map(
     """Draw ``fig`` with ``layers`` on top; return what the map last reported (``bounds``).
 
     ``layers`` and ``layer_control`` change from run to run without the map being drawn
-    again; a change of ``fig`` draws it again. ``center`` and ``zoom`` move the map when they
-    differ from the last ones given. With ``report`` false the map never reports (a map
-    that nothing on the page reads). The map stays the same element from run to run
-    (``key``), with its extent and its reader's moves.
+    again; a change of ``fig`` draws it again. ``center`` (with ``zoom``, or the zoom on
+    screen) moves the map when the pair differs from the last one given, so the reader's own
+    moves stand until the page asks for another view; ``None`` asks for none. With
+    ``report`` false the map never reports (a map that nothing on the page reads). The map
+    stays the same element from run to run (``key``, whose ``height`` is fixed), with its
+    extent and its reader's moves.
     """
     data = map_parts(fig, layers, layer_control)
     data.update(
