@@ -127,7 +127,6 @@ function build(state, host, data) {
     div.removeAttribute("id");
   }
   state.map = state.run("__dzMap");
-  state.map.__dzHost = host;
   window.dzMap = state.map; // the map drawn last: a handle for tests and debugging
   state.script = data.script;
   state.groups = [];
