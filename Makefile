@@ -39,7 +39,7 @@ test: setup browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup
-	$(VENV)/bin/ruff check geo tests app.py pages benchmarks
+	$(VENV)/bin/ruff check geo ui tests app.py pages benchmarks
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache
