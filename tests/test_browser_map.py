@@ -370,3 +370,32 @@ def test_a_map_whose_scripts_cannot_load_says_so(context, server):
         timeout=30_000,
     )
     assert page.locator("path.dz-zone").count() == 0
+
+
+def test_a_filter_draws_the_map_again_and_the_page_keeps_one_live_map(page, server):
+    """Choosing an incident kind changes the base map (its legend says what is filtered): the
+    component takes the old map off and draws the new one in the same box, which reports its
+    extent again; the old map is gone, not hidden."""
+    _, frame = open_map(page, server, at=ASTANA)
+    browser.wait_for_settled(page)
+    frame.evaluate("() => { window.__dzFirst = window.dzMap; }")
+    kinds = page.locator('[data-testid="stMultiSelect"]').filter(
+        has=page.locator('[data-testid="stWidgetLabel"]', has_text="Incident kinds")
+    )
+    kinds.click()
+    page.get_by_role("option", name="shelling", exact=True).click()
+    page.keyboard.press("Escape")
+    page.wait_for_url(lambda url: browser.query(url).get("kinds") == "shelling")
+    browser.wait_for_settled(page)
+    browser.map_box(page).locator(".dz-legend-filtered").wait_for(state="attached")
+    state = frame.evaluate(
+        """() => ({
+            replaced: window.dzMap !== window.__dzFirst,
+            oldGone: !window.__dzFirst.getContainer().isConnected,
+            maps: document.querySelectorAll(".leaflet-container").length,
+            reported: !!window.dzMap.getContainer().dataset.dzReported,
+        })"""
+    )
+    assert state == {"replaced": True, "oldGone": True, "maps": 1, "reported": True}
+    browser.wait_for_map(page)
+    assert page.log.page_errors == []
