@@ -138,7 +138,7 @@ def test_slider_moves_the_map_to_the_cairo_agreement(page, server, timeline):
     browser.wait_for_idle(page)
     assert query(page.url)["at"] == after
 
-    # the map iframe holds the 22 July layers until streamlit-folium swaps them: wait until
+    # the map holds the 22 July layers until the component swaps them: wait until
     # the zone is drawn once, in its 23 July status, and open the popup of that layer
     browser.map_document(page).wait_for_function(
         """([zone, status]) => {
@@ -161,7 +161,7 @@ def test_moving_the_slider_updates_layers_without_remounting_the_map(page, serve
     browser.wait_for_map(page)
     browser.wait_for_idle(page)
     frame = browser.map_document(page)
-    # marks that a remount (a new iframe document or a new Leaflet map) would wipe out
+    # marks that a reload (a new document) or a new Leaflet map would wipe out
     frame.evaluate("() => { window.__dz_mark = 'kept'; window.dzMap.__dz_mark = 'kept'; }")
     for day in ("22 July 2017", "23 July 2017"):
         browser.press_day_slider(page, "ArrowRight")

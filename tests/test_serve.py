@@ -38,7 +38,8 @@ def test_warm_up_fills_the_pages_cache_and_leaves_components_alone():
     assert result.returncode == 0, result.stderr[-2000:]
     warmed, cached, components, incidents = result.stdout.split()[-4:]
     assert (warmed, cached) == ("True", "True")  # the page's call returns the warmed object
-    # importing streamlit-folium before the server exists would leave its component unserved
+    # components are left to the pages' own imports (ui.leafmap, which imports streamlit-folium,
+    # whose component, declared before the server exists, would never be served)
     assert components == "False"
     assert int(incidents) >= 40
 

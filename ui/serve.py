@@ -80,8 +80,8 @@ def warm_up() -> float:
     the pages show the problems.
     """
     started = time.perf_counter()
-    # the Map page's imports, in its order; not streamlit_folium: a component declared
-    # before the server exists is never served
+    # the Map page's imports, in its order; not its components (ui.leafmap imports
+    # streamlit_folium, whose component, declared before the server exists, is never served)
     import folium  # noqa: F401 - imported for its cost, once
 
     from geo.render import base_map
