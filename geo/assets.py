@@ -181,6 +181,28 @@ def localize(element: object) -> object:
     return element
 
 
+def asset_urls(element: object) -> list[str]:
+    """The local addresses of the assets the folium elements under ``element`` ask for.
+
+    Stylesheets first, then scripts, each in their order, without repeats. Every address
+    goes through :func:`local_address`, so a layer added after :func:`localize` ran still
+    loads nothing from a CDN.
+
+    Raises
+    ------
+    AssetError
+        For an address with no local copy.
+    """
+    found: dict[str, list[str]] = {"default_css": [], "default_js": []}
+    for item in _walk(element):
+        for attr, urls in found.items():
+            for _, url in getattr(item, attr, None) or []:
+                local = local_address(url)
+                if local is not None:
+                    urls.append(local)
+    return list(dict.fromkeys(found["default_css"] + found["default_js"]))
+
+
 def _walk(element: object) -> Iterator[object]:
     yield element
     for child in getattr(element, "_children", {}).values():

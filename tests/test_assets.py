@@ -13,7 +13,7 @@ import folium.plugins
 import pytest
 
 from geo import assets
-from geo.assets import AssetError, install, local_address, localize
+from geo.assets import AssetError, asset_urls, install, local_address, localize
 
 
 def test_every_vendored_file_is_installed():
@@ -58,6 +58,22 @@ def test_localize_leaves_no_remote_address_in_a_map():
     assert "Control.FullScreen.js" in html and "leaflet.markercluster.js" in html
     other = folium.Map(tiles=None)  # class defaults untouched
     assert any("cdn.jsdelivr.net" in url for _, url in other.default_js)
+
+
+def test_asset_urls_are_local_even_for_a_layer_added_after_localize():
+    m = localize(folium.Map(tiles=None))
+    folium.plugins.Fullscreen().add_to(m)  # a layer added later, with folium's CDN addresses
+    urls = asset_urls(m)
+    assert urls[0] == "/app/static/vendor/leaflet/leaflet.css"  # stylesheets first
+    assert urls.index("/app/static/vendor/leaflet/leaflet.js") < urls.index(
+        "/app/static/vendor/leaflet.fullscreen/Control.FullScreen.js"
+    )
+    assert all(u.startswith("/app/static/vendor/") for u in urls), urls
+    assert len(urls) == len(set(urls))
+    odd = folium.Map(tiles=None)
+    odd.default_js = [("plugin", "https://unpkg.com/some-plugin@1/plugin.js")]
+    with pytest.raises(AssetError, match="no local copy"):
+        asset_urls(odd)
 
 
 def fake_package(tmp_path, files):

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import branca
 import folium
 import streamlit as st
 from streamlit_folium import (
@@ -29,6 +28,8 @@ from streamlit_folium import (
     _get_layer_control_string,
     _get_map_string,
 )
+
+from geo.assets import asset_urls
 
 _JS = (Path(__file__).with_name("leafmap.js")).read_text(encoding="utf-8")
 #: The component, registered once per process (the name is the element's in the page).
@@ -45,21 +46,6 @@ _MAP_BOX = (
     ".leaflet-container { font-size: 1rem; }\n"
     ".dz-map { container-type: inline-size; isolation: isolate; }"
 )
-
-
-def _assets(fig: folium.Map) -> list[str]:
-    """The CSS and script URLs the map's elements ask for, without repeats, in their order."""
-    css: list[str] = []
-    js: list[str] = []
-    stack: list[Any] = [fig]
-    while stack:
-        element = stack.pop(0)
-        if isinstance(element, folium.elements.JSCSSMixin):
-            css += [href for _, href in getattr(element, "default_css", [])]
-            js += [src for _, src in getattr(element, "default_js", [])]
-        if isinstance(element, branca.element.Element):
-            stack[:0] = list(element._children.values())
-    return list(dict.fromkeys(css + js))
 
 
 def _css(header: str) -> str:
@@ -88,7 +74,7 @@ def map_parts(
     code = "".join(_get_feature_group_string(g, fig, i) for i, g in enumerate(layers))
     if layer_control is not None:
         code += _get_layer_control_string(layer_control, fig)
-    return {"script": script, "layers": code, "assets": _assets(fig), "css": _css(header)}
+    return {"script": script, "layers": code, "assets": asset_urls(fig), "css": _css(header)}
 
 
 def leaflet_map(
