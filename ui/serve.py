@@ -16,8 +16,10 @@ parameter) can turn editing on.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import os
+import socket
 import sys
 import threading
 import time
@@ -176,9 +178,48 @@ def route_only_through_app() -> None:
     PagesManager.uses_pages_directory = False
 
 
+def no_delay(sock: socket.socket) -> None:
+    """Switch Nagle's algorithm off on a TCP socket (``TCP_NODELAY``); leave others alone.
+
+    Set on a listening socket, Linux passes it on to every connection the socket accepts.
+    """
+    if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.type == socket.SOCK_STREAM:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def send_replies_at_once() -> None:
+    """Make the server send every reply at once: ``TCP_NODELAY`` on the sockets it listens on.
+
+    Streamlit binds its listening socket itself and hands it to uvicorn. The socket is made
+    without a protocol number, and asyncio switches Nagle's algorithm off only on sockets
+    that carry one; so a reply written in two parts (uvicorn writes the headers, then the
+    body) waited for the browser's delayed acknowledgement of the first part: about 40 ms
+    for every request after the first on a kept-alive connection (44 ms measured, against 3
+    ms for the first). A page load fetches about 80 of Streamlit's script files over six
+    connections. Wraps ``uvicorn.Server.startup``, which receives the bound sockets (once).
+    """
+    import uvicorn
+
+    startup = uvicorn.Server.startup
+    if getattr(startup, "_dezmap_no_delay", False):
+        return
+
+    @functools.wraps(startup)
+    async def startup_without_delay(
+        self: uvicorn.Server, sockets: list[socket.socket] | None = None
+    ) -> None:
+        for sock in sockets or ():
+            no_delay(sock)
+        await startup(self, sockets=sockets)
+
+    startup_without_delay._dezmap_no_delay = True  # type: ignore[attr-defined]
+    uvicorn.Server.startup = startup_without_delay
+
+
 def main(argv: list[str]) -> None:
     """Run ``streamlit run`` with ``argv`` in this process, warming up beside it."""
     route_only_through_app()
+    send_replies_at_once()
     warm_up_beside()
     from streamlit.web import cli
 
