@@ -73,6 +73,7 @@ STEP_TIMEOUT_S = 90.0
 #: The measures, in the order they run (``--only`` picks some of them).
 MEASURES = (
     "plain_streamlit",
+    "plain_streamlit_stock",
     "cold_start_bundled",
     "step_bundled",
     "interactions",
@@ -531,14 +532,26 @@ def query_of(url: str) -> dict[str, str]:
 # --- a plain Streamlit page, for comparison ---------------------------------------------------
 
 _PLAIN_APP = "import streamlit as st\n\nst.write('dezmap benchmark: a plain page')\n"
+#: ``streamlit run`` as ``dezmap serve`` runs it: replies sent at once (ui.serve).
+_AS_DEZMAP = (
+    "import sys\n"
+    "from ui.serve import send_replies_at_once\n"
+    "send_replies_at_once()\n"
+    "from streamlit.web import cli\n"
+    "sys.argv = ['streamlit', 'run', *sys.argv[1:]]\n"
+    "cli.main()\n"
+)
 
 
-def plain_streamlit(chromium: Any, runs: int) -> dict[str, Any]:
+def plain_streamlit(chromium: Any, runs: int, *, stock: bool = False) -> dict[str, Any]:
     """Page load to first text of a one-line Streamlit app, fresh browser context each time.
 
-    The server is ``streamlit run`` with the same environment as dezmap's (file watcher off),
-    started once; the first load is left out (its script runs for the first time), so that
-    the figure compares with dezmap's warm-server page load.
+    The server is ``streamlit run`` with the same environment as dezmap's (file watcher off)
+    and, unless ``stock``, its replies sent at once as ``dezmap serve`` has them (without, each
+    request after the first on a connection waits 40 ms: :func:`ui.serve.send_replies_at_once`),
+    so that the figure is Streamlit's own floor beside dezmap's. Started once; the first load
+    is left out (its script runs for the first time), so that the figure compares with
+    dezmap's warm-server page load.
     """
     with tempfile.TemporaryDirectory(prefix="dezmap-plain-") as tmp:
         script = Path(tmp) / "plain.py"
@@ -550,10 +563,12 @@ def plain_streamlit(chromium: Any, runs: int) -> dict[str, Any]:
                 "STREAMLIT_SERVER_HEADLESS": "true",
                 "STREAMLIT_SERVER_PORT": str(port),
                 "STREAMLIT_SERVER_ADDRESS": "127.0.0.1",
+                "PYTHONPATH": str(ROOT),
             }
         )
+        launch = ["-m", "streamlit", "run"] if stock else ["-c", _AS_DEZMAP]
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script)],
+            [sys.executable, *launch, str(script)],
             cwd=tmp,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -584,7 +599,8 @@ def plain_streamlit(chromium: Any, runs: int) -> dict[str, Any]:
                     context.close()
         finally:
             browser.stop(process)
-    log(f"  plain Streamlit page: {', '.join(f'{t:.2f}' for t in times)} s")
+    label = "as streamlit run serves it" if stock else "served as dezmap is"
+    log(f"  plain Streamlit page, {label}: {', '.join(f'{t:.2f}' for t in times)} s")
     return {"runs": times, "median_s": statistics.median(times)}
 
 
@@ -607,16 +623,21 @@ def _tree_cpu_s(pid: int) -> float:
     return total
 
 
-def _page_to_map(chromium: Any, server: browser.Server) -> tuple[float, float, float]:
+def _page_to_map(chromium: Any, server: browser.Server) -> tuple[float, float, float, float]:
     """Open "/" in a fresh context; return (time of goto, time the first zone is visible,
-    CPU seconds the server's processes had used by then)."""
+    CPU seconds the server's processes had used by then, time the Day slider is visible).
+
+    A session's first page draws the map first and its controls in a second run: the Day
+    slider's time says when the page is whole."""
     context = chromium.new_context(viewport=browser.VIEWPORT)
     try:
         page, _ = browser.new_page(context, server.base_url)
         t_goto = time.perf_counter()
         page.goto(f"{server.base_url}/")
         browser.wait_for_map(page, timeout=STEP_TIMEOUT_S * 1000)
-        return t_goto, time.perf_counter(), _tree_cpu_s(server.process.pid)
+        t_map, cpu = time.perf_counter(), _tree_cpu_s(server.process.pid)
+        page.locator(browser.DAY_SLIDER).wait_for(timeout=STEP_TIMEOUT_S * 1000)
+        return t_goto, t_map, cpu, time.perf_counter()
     finally:
         context.close()
 
@@ -630,14 +651,15 @@ def cold_start(chromium: Any, data: Path, runs: int) -> dict[str, Any]:
     results = []
     for run in range(runs):
         with browser.serve(data) as server:
-            t_goto, t_map, cpu = _page_to_map(chromium, server)
-            w_goto, w_map, _ = _page_to_map(chromium, server)
+            t_goto, t_map, cpu, _ = _page_to_map(chromium, server)
+            w_goto, w_map, _, w_controls = _page_to_map(chromium, server)
         row = {
             "total_s": t_map - server.started_at,
             "server_cpu_to_map_s": cpu,
             "server_ready_s": server.ready_at - server.started_at,
             "page_to_map_s": t_map - t_goto,
             "warm_page_to_map_s": w_map - w_goto,
+            "warm_page_to_controls_s": w_controls - w_goto,
         }
         log(f"  cold start {run + 1}/{runs}: " + ", ".join(f"{k} {v:.2f}" for k, v in row.items()))
         results.append(row)
@@ -779,8 +801,15 @@ def table(result: dict[str, Any]) -> str:
             f"<= {TARGETS['warm_page_to_map_s']:g} s",
             "warm_page_to_map",
         )
+        add(
+            "  page whole (the controls drawn after the map)",
+            f"{cold['median_warm_page_to_controls_s']:.2f} s",
+        )
+    stock = result.get("plain_streamlit_stock")
+    if stock:
+        add("plain Streamlit page as `streamlit run` serves it", f"{stock['median_s']:.2f} s")
     if plain:
-        add("plain Streamlit page, page load to text", f"{plain['median_s']:.2f} s")
+        add("plain Streamlit page, served as dezmap is", f"{plain['median_s']:.2f} s")
         if cold:
             add(
                 "  warm dezmap minus plain Streamlit",
@@ -970,6 +999,11 @@ def main(argv: list[str] | None = None) -> int:
                 "plain_streamlit",
                 "plain Streamlit page",
                 lambda: plain_streamlit(chromium, args.runs),
+            )
+            part(
+                "plain_streamlit_stock",
+                "plain Streamlit page, as streamlit run serves it",
+                lambda: plain_streamlit(chromium, args.runs, stock=True),
             )
             part(
                 "cold_start_bundled",
