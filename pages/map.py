@@ -20,7 +20,8 @@ def map_and_snapshot(timeline: Timeline, view: View, scene: Scene, first_paint: 
     """The map and its Snapshot button, a fragment of the page.
 
     When the reader pans or zooms, the map reports its extent (for the Snapshot) and only this
-    part of the page runs again.
+    part of the page runs again. On the session's ``first_paint`` the map holds its report:
+    the page's second run (``run_again_once_drawn``) brings the controls, then the extent.
     """
     reference, unreadable = data.reference_layers()
     for problem in unreadable:

@@ -107,7 +107,8 @@ def _multi(
     )
 
 
-#: Session flag: the controls (filters, time controls) have been drawn once in this session.
+#: Session flag: the controls (filters, time controls) are drawn from now on (the Map page's
+#: first paint is over, or a page drew them).
 CONTROLS_SHOWN = "dz.controls_shown"
 
 
@@ -121,8 +122,8 @@ def first_paint() -> bool:
     map, with the controls' places kept (:func:`time_controls_pending`); once the map has
     drawn itself (or said why it cannot) the page runs again
     (:func:`ui.leafmap.run_again_once_drawn`), and that run and every later one draw the
-    controls (a session that has drawn them on any page draws
-    them at once). True once per session.
+    controls (a session that has drawn them on any page draws them at once). True once per
+    session.
     """
     first = not st.session_state.get(CONTROLS_SHOWN, False)
     st.session_state[CONTROLS_SHOWN] = True
