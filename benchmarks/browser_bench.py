@@ -651,8 +651,7 @@ def _page_to_map(chromium: Any, server: browser.Server) -> tuple[float, float, f
     CPU seconds the server's processes had used by then, time the Day slider is visible,
     seconds from navigation to the first zone in the page's own clock).
 
-    A session's first page draws the map first and its controls in a second run: the Day
-    slider's time says when the page is whole."""
+    The Day slider's time says when the page is whole (its controls drawn)."""
     context = chromium.new_context(viewport=browser.VIEWPORT)
     context.add_init_script(_first_seen("path.dz-zone"))
     try:
@@ -829,7 +828,7 @@ def table(result: dict[str, Any]) -> str:
             "warm_page_to_map",
         )
         add(
-            "  page whole (the controls drawn after the map)",
+            "  page whole (the Day slider drawn)",
             f"{cold['median_warm_page_to_controls_s']:.2f} s",
         )
     stock = result.get("plain_streamlit_stock")
