@@ -169,15 +169,8 @@ def localize(element: object) -> object:
     """
     for item in _walk(element):
         for attr in ("default_js", "default_css"):
-            links = getattr(item, attr, None)
-            if not links:
-                continue
-            kept = []
-            for name, url in links:
-                local = local_address(url)
-                if local is not None:
-                    kept.append((name, local))
-            setattr(item, attr, kept)
+            if getattr(item, attr, None):
+                setattr(item, attr, _local_links(item, attr))
     return element
 
 
@@ -193,14 +186,20 @@ def asset_urls(element: object) -> list[str]:
     AssetError
         For an address with no local copy.
     """
-    found: dict[str, list[str]] = {"default_css": [], "default_js": []}
-    for item in _walk(element):
-        for attr, urls in found.items():
-            for _, url in getattr(item, attr, None) or []:
-                local = local_address(url)
-                if local is not None:
-                    urls.append(local)
-    return list(dict.fromkeys(found["default_css"] + found["default_js"]))
+    items = list(_walk(element))
+    urls = [
+        url
+        for attr in ("default_css", "default_js")
+        for item in items
+        for _, url in _local_links(item, attr)
+    ]
+    return list(dict.fromkeys(urls))
+
+
+def _local_links(item: object, attr: str) -> list[tuple[str, str]]:
+    """An element's ``default_js`` or ``default_css`` links, each at its local address."""
+    links = [(name, local_address(url)) for name, url in getattr(item, attr, None) or []]
+    return [(name, local) for name, local in links if local is not None]
 
 
 def _walk(element: object) -> Iterator[object]:
