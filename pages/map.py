@@ -8,7 +8,7 @@ from geo.render import base_map, dynamic_layers, md_escape, zoom_for
 from geo.timemodel import Timeline
 from geo.view import Scene, View, active_filters, select
 from ui import controls, data, state
-from ui.leafmap import leaflet_map
+from ui.leafmap import leaflet_map, run_again_once_drawn
 from ui.snapshot import record_extent, screen_extent, snapshot_control
 
 #: The map's widget key (its state: the extent it last reported).
@@ -16,11 +16,12 @@ MAP_KEY = "dz-map"
 
 
 @st.fragment
-def map_and_snapshot(timeline: Timeline, view: View, scene: Scene) -> None:
+def map_and_snapshot(timeline: Timeline, view: View, scene: Scene, first_paint: bool) -> None:
     """The map and its Snapshot button, a fragment of the page.
 
     When the reader pans or zooms, the map reports its extent (for the Snapshot) and only this
-    part of the page runs again.
+    part of the page runs again. On the session's ``first_paint`` the map holds its report:
+    the page's second run (``run_again_once_drawn``) brings the controls, then the extent.
     """
     reference, unreadable = data.reference_layers()
     for problem in unreadable:
@@ -46,6 +47,7 @@ def map_and_snapshot(timeline: Timeline, view: View, scene: Scene) -> None:
         height=620,
         center=center,
         zoom=zoom,
+        hold=first_paint,  # its extent is sent with the second run (run_again_once_drawn)
     )
     record_extent(screen_extent("map"), shown)
     if shown.get("bounds"):  # the map has drawn itself and reported its extent
@@ -57,7 +59,9 @@ def map_and_snapshot(timeline: Timeline, view: View, scene: Scene) -> None:
 timeline = data.timeline()
 controls.apply_pending()
 view = state.view(timeline)
-controls.sidebar(timeline, view)
+first_paint = controls.first_paint()  # the session's first run: the map before the controls
+if not first_paint:
+    controls.sidebar(timeline, view)
 scene = select(timeline, view)
 status = scene.status
 
@@ -67,11 +71,18 @@ st.caption(
     f"Window: the {view.window:g} days before this instant: {len(scene.records):,} incidents "
     f"on the map, of {timeline.n_incidents:,} loaded."
 )
-controls.time_controls(timeline, view)
-map_and_snapshot(timeline, view, scene)
+if first_paint:
+    controls.time_controls_pending()
+else:
+    controls.time_controls(timeline, view)
+map_and_snapshot(timeline, view, scene, first_paint)
+if first_paint:
+    run_again_once_drawn()  # the controls and the table come with that run
 data.prefetch_zone(timeline, view)  # the focused zone's page, computed once this run ends
 
-if status.empty:
+if first_paint:
+    pass  # the zones' table comes with the controls
+elif status.empty:
     st.info("No zone existed at this instant.")
 else:
     titles = dict(zip(scene.agreements["agreement_id"], scene.agreements["title"], strict=True))

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import DATA, ROOT
+from ui.controls import CONTROLS_SHOWN
 
 pytestmark = pytest.mark.app
 PAGES = ["pages/map.py", "pages/zone.py", "pages/records.py", "pages/health.py"]
@@ -20,8 +21,18 @@ def bundled_data(monkeypatch):
     monkeypatch.delenv("DEZMAP_REFERENCE", raising=False)
 
 
-def start(**params) -> AppTest:
+def opened(first_paint: bool = False) -> AppTest:
+    """The app, as a session that has drawn its controls once (no browser draws the map
+    here, so a session's first paint would never go on to the controls) unless
+    ``first_paint``."""
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    if not first_paint:
+        app.session_state[CONTROLS_SHOWN] = True
+    return app
+
+
+def start(**params) -> AppTest:
+    app = opened()
     for key, value in params.items():
         app.query_params[key] = value
     return app.run()
@@ -212,7 +223,7 @@ def test_an_unknown_filter_value_is_reported_on_every_page_and_ignored(page):
     if page != PAGES[0]:
         app.switch_page(page).run()
         # a page opened by its address reads it afresh
-        app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        app = opened()
         app.query_params.update(at="2021-08-16T12:00+03:00", kinds="airstrikes")
         app.switch_page(page).run()
     assert not app.exception
@@ -580,3 +591,35 @@ def test_the_gazetteer_is_read_once_per_version_of_its_file(data_copy, monkeypat
     path.write_text(path.read_text(encoding="utf-8") + "C1,,,,,\n", encoding="utf-8")
     places, problem = data.places()  # the file changed: read again, and its problem said
     assert places is None and "gazetteer" in problem
+
+
+def test_a_sessions_first_paint_is_the_heading_and_the_map_with_the_controls_room_kept():
+    """No widget on a session's first Map run (each kind's code would hold the map back in
+    the browser); the time controls' box keeps their room; a later page draws them."""
+    app = opened(first_paint=True)
+    app.query_params["at"] = "2017-07-23T12:00+03:00"
+    app.run()
+    assert not app.exception and not app.error
+    assert heading(app) == "#### 23 July 2017, 12:00 Damascus time"
+    kinds = [app.selectbox, app.multiselect, app.slider, app.select_slider, app.date_input]
+    # only the Snapshot's own choices, in its popover (drawn in the browser once opened)
+    keys = [w.key for kind in kinds for w in kind]
+    assert keys and all(k.startswith("w.snap.") for k in keys), keys
+    assert len(app.number_input) == 0 and len(app.dataframe) == 0
+    assert [e.label for e in app.expander] == ["Time controls"]
+    assert any("dz-controls-pending" in m.value for m in app.expander[0].markdown)
+    # the next run (the map's first report causes it in a browser) draws the whole page
+    app.run()
+    assert not app.exception and not app.error
+    assert app.slider(key="w.day").value == dt.date(2017, 7, 23)
+    assert app.selectbox(key="w.zone").value == "" and len(app.dataframe) == 1
+    assert not any("dz-controls-pending" in m.value for m in app.markdown)
+
+
+def test_a_session_that_drew_the_controls_elsewhere_opens_the_map_whole():
+    app = opened(first_paint=True)
+    app.query_params["at"] = "2017-07-23T12:00+03:00"
+    app.switch_page("pages/records.py").run()
+    app.switch_page("pages/map.py").run()
+    assert app.slider(key="w.day").value == dt.date(2017, 7, 23)
+    assert len(app.dataframe) == 1

@@ -8,6 +8,7 @@ for the module, on the bundled data; expected values are computed in-process wit
 
 from __future__ import annotations
 
+import json
 import urllib.parse
 
 import pytest
@@ -370,6 +371,77 @@ def test_a_map_whose_scripts_cannot_load_says_so(context, server):
         timeout=30_000,
     )
     assert page.locator("path.dz-zone").count() == 0
+    # a first paint without its map goes on to the controls all the same
+    page.locator(browser.DAY_SLIDER).wait_for(timeout=30_000)
+    assert page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').count() > 0
+
+
+_FIRST_PAINT_JS = """
+(() => {
+  const seen = (window.__dzPaint = { maps: 0 });
+  const top = () => {
+    const box = document.querySelector(__MAP__);
+    return box ? Math.round(box.getBoundingClientRect().top + window.scrollY) : null;
+  };
+  new MutationObserver(() => {
+    if (!seen.zone && document.querySelector("path.dz-zone")) {
+      seen.zone = performance.now();
+      seen.zoneTop = top();
+      seen.sliderAtZone = !!document.querySelector(__SLIDER__);
+      seen.sidebarAtZone = !!document.querySelector(
+        '[data-testid="stSidebar"] [data-testid="stSelectbox"]');
+    }
+    if (!seen.slider && document.querySelector(__SLIDER__)) {
+      seen.slider = performance.now();
+    }
+  }).observe(document, { subtree: true, childList: true });
+  // every Leaflet map made on this page (the map drawn again would be a second one)
+  let leaflet;
+  Object.defineProperty(window, "L", {
+    configurable: true,
+    get: () => leaflet,
+    set: (value) => {
+      leaflet = value;
+      if (value && value.Map && !value.Map.__dzCounted) {
+        value.Map.__dzCounted = true;
+        value.Map.addInitHook(function () { seen.maps += 1; });
+      }
+    },
+  });
+})();
+""".replace("__MAP__", json.dumps(browser.MAP)).replace(
+    "__SLIDER__", json.dumps(browser.DAY_SLIDER)
+)
+
+
+def test_a_first_visit_shows_the_map_first_then_the_controls_around_it(context, server):
+    """A session's first page: heading and map first, the controls in a second run.
+
+    The map is drawn once (the controls' arrival neither draws it again nor moves it: their
+    room was kept), and the controls then work.
+    """
+    context.add_init_script(_FIRST_PAINT_JS)
+    page, log = browser.new_page(context, server.base_url)
+    page.goto(server.base_url + address(at=ASTANA))
+    browser.wait_for_map(page)
+    page.locator(browser.DAY_SLIDER).wait_for()
+    browser.wait_for_settled(page)
+    paint = page.evaluate("window.__dzPaint")
+    assert paint["sliderAtZone"] is False and paint["sidebarAtZone"] is False, paint
+    assert paint["zone"] < paint["slider"], paint
+    assert paint["maps"] == 1, paint
+    top = browser.map_box(page).evaluate(
+        "(el) => Math.round(el.getBoundingClientRect().top + window.scrollY)"
+    )
+    assert abs(top - paint["zoneTop"]) <= 2, (top, paint)
+    assert browser.heading(page) == "23 July 2017, 12:00 Damascus time"
+    assert page.locator('[data-testid="stDataFrame"]').count() == 1  # the zones' table too
+    # the extent, held during the first paint, is reported once the controls are drawn
+    assert browser.map_box(page).locator(".dz-map[data-dz-reported]").count() == 1
+    browser.press_day_slider(page)
+    expect(page.locator(browser.HEADING)).to_have_text("24 July 2017, 12:00 Damascus time")
+    assert page.evaluate("window.__dzPaint.maps") == 1  # a step swaps layers, nothing more
+    assert log.page_errors == [] and log.unexpected_console_errors() == []
 
 
 def test_a_filter_draws_the_map_again_and_the_page_keeps_one_live_map(page, server):

@@ -27,6 +27,7 @@ from geo.export.snapshot import (
 from geo.render.style import STATUS_COLORS
 from geo.view import View
 from tests.conftest import DATA, ROOT
+from ui.controls import CONTROLS_SHOWN
 
 SVG = "{http://www.w3.org/2000/svg}"
 FIXED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -51,6 +52,7 @@ def map_page(query: str, monkeypatch) -> tuple[dict[str, str], int]:
     """The Map page for a query string: {zone name: status} and the incidents on the map."""
     monkeypatch.setenv("DEZMAP_DATA", str(DATA))
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    app.session_state[CONTROLS_SHOWN] = True  # the whole page, as after its first paint
     for key, value in re.findall(r"([^&=]+)=([^&]*)", query):
         app.query_params[key] = value.replace("%2B", "+")
     app.run()

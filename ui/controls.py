@@ -107,8 +107,32 @@ def _multi(
     )
 
 
+#: Session flag: the controls (filters, time controls) are drawn from now on (the Map page's
+#: first paint is over, or a page drew them).
+CONTROLS_SHOWN = "dz.controls_shown"
+
+
+def first_paint() -> bool:
+    """Whether this run is the session's first paint of the Map page: the map first.
+
+    A browser's first page load fetches the code of every kind of widget on the page, and
+    Streamlit's frontend (React) shows all those widgets, and the map's element with them, in
+    one go once the last of them has its code: the map waited for about twenty widgets it
+    does not need. On a session's first run the Map page therefore draws its heading and the
+    map, with the controls' places kept (:func:`time_controls_pending`); once the map has
+    drawn itself (or said why it cannot) the page runs again
+    (:func:`ui.leafmap.run_again_once_drawn`), and that run and every later one draw the
+    controls (a session that has drawn them on any page draws them at once). True once per
+    session.
+    """
+    first = not st.session_state.get(CONTROLS_SHOWN, False)
+    st.session_state[CONTROLS_SHOWN] = True
+    return first
+
+
 def sidebar(timeline: Timeline, view: View) -> None:
     """Draw the filters (each changes the view; geo.view.select applies them)."""
+    st.session_state[CONTROLS_SHOWN] = True
     zones = timeline.zones
     names = dict(zip(zones.versions["zone_id"], zones.versions["name"], strict=False))
     with st.sidebar:
@@ -222,6 +246,31 @@ def collapse_on_small_screens(label: str) -> None:
 
 
 TIME_CONTROLS = "Time controls"
+#: The room the time controls take in their box (CSS): two rows of widgets on a wide screen,
+#: their labels wrapped on a narrower one (the sidebar open beside them).
+_PENDING_CSS = (
+    ".dz-controls-pending { height: 216px; }\n"
+    "@media (min-width: 768px) and (max-width: 1023px) { .dz-controls-pending { height: 256px; } }"
+)
+
+
+def _time_controls_box() -> Any:
+    """The time controls' expander (open on a wide screen, closed on a small one)."""
+    box = st.expander(TIME_CONTROLS, expanded=True, icon=":material/schedule:")
+    collapse_on_small_screens(TIME_CONTROLS)
+    return box
+
+
+def time_controls_pending() -> None:
+    """The time controls' box, its room kept, for a first paint (:func:`first_paint`).
+
+    The same elements in the same places as :func:`time_controls` draws, so that the map
+    below stays where it is, and stays the same map, when the controls arrive.
+    """
+    _time_controls_box().markdown(
+        f'<style>{_PENDING_CSS}</style><div class="dz-controls-pending"></div>',
+        unsafe_allow_html=True,
+    )
 
 
 def time_controls(timeline: Timeline, view: View) -> None:
@@ -240,8 +289,7 @@ def time_controls(timeline: Timeline, view: View) -> None:
         if target is not None:
             set_instant(target)
 
-    box = st.expander(TIME_CONTROLS, expanded=True, icon=":material/schedule:")
-    collapse_on_small_screens(TIME_CONTROLS)
+    box = _time_controls_box()
     left, middle, date_box, right = box.columns([1, 5, 2, 1], vertical_alignment="bottom")
     left.button(
         "◀ Previous",

@@ -80,6 +80,10 @@ function report(state, now) {
   clearTimeout(state.timer);
   const send = () => {
     if (!state.map) return;
+    if (state.hold) {
+      state.held = true; // sent once the page stops holding the map's reports
+      return;
+    }
     const value = bounds(state.map);
     const text = JSON.stringify(value);
     if (text === state.reported) return;
@@ -152,17 +156,41 @@ function draw(state, host, data) {
     state.map.setView(data.center, data.zoom || state.map.getZoom());
   }
   state.view = view;
-  if (fresh && data.report) report(state, true);
+  if ((fresh || state.held) && data.report) {
+    state.held = false;
+    report(state, true);
+  }
+  if (fresh && data.report) announceDrawn();
+}
+
+// A map of this page has drawn itself, or said why not (for the page's run_again_once_drawn)
+function announceDrawn() {
+  window.__dzDrawn = true;
+  window.dispatchEvent(new Event("dz:drawn"));
+}
+
+function onceDrawn(setStateValue) {
+  // in a task of its own: sent in one batch with the map's own report, it would run only the
+  // map's fragment (Streamlit runs a batch of updates in the fragment of one of them)
+  const fire = () => setTimeout(() => setStateValue("drawn", true), 0);
+  if (window.__dzDrawn) {
+    fire();
+    return () => {};
+  }
+  window.addEventListener("dz:drawn", fire, { once: true });
+  return () => window.removeEventListener("dz:drawn", fire);
 }
 
 export default function (component) {
   const { parentElement: host, data, setStateValue } = component;
+  if (data.once_drawn) return onceDrawn(setStateValue);
   let state = host.__dzState;
   if (!state) {
     state = host.__dzState = { generation: 0, groups: [] };
     state.resize = new ResizeObserver(() => state.map && state.map.invalidateSize());
   }
   state.setStateValue = data.report ? setStateValue : () => {};
+  state.hold = Boolean(data.hold);
   const generation = ++state.generation;
   const current = () => generation === state.generation && host.isConnected;
   Promise.all(data.assets.map(asset))
@@ -171,8 +199,12 @@ export default function (component) {
     })
     .catch((error) => {
       if (current()) {
+        const message = String(error && error.message ? error.message : error);
         removeMap(state);
-        showProblem(host, String(error && error.message ? error.message : error));
+        showProblem(host, message);
+        // the page goes on without its map (told by the next run when it holds the reports)
+        if (!state.hold) state.setStateValue("problem", message);
+        if (data.report) announceDrawn();
       }
     });
   // Streamlit runs this when the map leaves the page, and also at once for a call that newer

@@ -87,14 +87,20 @@ def leaflet_map(
     center: Sequence[float] | None = None,
     zoom: int | None = None,
     report: bool = True,
+    hold: bool = False,
 ) -> dict:
-    """Draw ``fig`` with ``layers`` on top; return what the map last reported (``bounds``).
+    """Draw ``fig`` with ``layers`` on top; return what the map last reported.
+
+    ``bounds``: its extent once drawn; ``problem``: why it could not be drawn (an asset that
+    did not load, a script that failed), also shown in the map's box.
 
     ``layers`` and ``layer_control`` change from run to run without the map being drawn
     again; a change of ``fig`` draws it again. ``center`` (with ``zoom``, or the zoom on
     screen) moves the map when the pair differs from the last one given, so the reader's own
     moves stand until the page asks for another view; ``None`` asks for none. With
-    ``report`` false the map never reports (a map that nothing on the page reads). The map
+    ``report`` false the map never reports (a map that nothing on the page reads); with
+    ``hold`` it keeps its reports until a run draws it without ``hold`` (a page drawn in two
+    steps: a report would run the map's fragment while the second step is under way). The map
     stays the same element from run to run (``key``, whose ``height`` is fixed), with its
     extent and its reader's moves.
     """
@@ -104,10 +110,26 @@ def leaflet_map(
         center=list(center) if center is not None else None,
         zoom=zoom,
         report=report,
+        hold=hold,
     )
-    callbacks = {"on_bounds_change": _nothing} if report else {}
+    callbacks = {"on_bounds_change": _nothing, "on_problem_change": _nothing} if report else {}
     result = _MOUNT(key=key, data=data, width="stretch", height=int(height), **callbacks)
-    return {"bounds": result.get("bounds")} if report else {}
+    return {"bounds": result.get("bounds"), "problem": result.get("problem")} if report else {}
+
+
+#: The key of the hidden element of :func:`run_again_once_drawn` (and of its container).
+_ONCE_DRAWN = "dz-once-drawn"
+
+
+def run_again_once_drawn() -> None:
+    """Run the whole page again as soon as a map on it has drawn itself (or said why not).
+
+    A hidden element of this component, outside any fragment: a map's own report runs only
+    its fragment again. Used by a page drawn in two steps (the map first).
+    """
+    with st.container(key=_ONCE_DRAWN):
+        st.html(f"<style>.st-key-{_ONCE_DRAWN} {{ display: none; }}</style>")
+        _MOUNT(key=f"{_ONCE_DRAWN}-map", data={"once_drawn": True}, on_drawn_change=_nothing)
 
 
 def _nothing() -> None:
