@@ -47,7 +47,13 @@ VIEWPORT = {"width": 1400, "height": 1000}
 #: The element holding the map on the page (``ui/leafmap.js`` draws it there: no iframe).
 MAP = '[data-testid="stBidiComponentRegular"]:has(> div.dz-map)'
 DAY_SLIDER = '[data-testid="stSlider"] input[type="range"][aria-label="Day"]'
-APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+#: Streamlit idle, and the page whole: not in the Map page's first paint, which draws the map
+#: before its controls (whose room ``.dz-controls-pending`` keeps until the page's second run
+#: draws them) and holds the map's report (``data-dz-held``) until those are drawn.
+APP_IDLE = (
+    '[data-testid="stApp"][data-test-script-state="notRunning"]'
+    ":not(:has(.dz-controls-pending, .dz-map[data-dz-held]))"
+)
 HEADING = '[data-testid="stMarkdownContainer"] h4'
 
 #: Console errors that Streamlit's own frontend causes on a deep link to a page other than "/":
@@ -339,7 +345,7 @@ def wait_for_map(page: Any, timeout: float = 60_000) -> None:
 
 
 def wait_for_idle(page: Any, timeout: float = 30_000) -> None:
-    """Wait until Streamlit says the script is not running."""
+    """Wait until Streamlit says the script is not running and the page is whole."""
     page.locator(APP_IDLE).wait_for(state="attached", timeout=timeout)
 
 

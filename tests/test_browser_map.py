@@ -394,7 +394,18 @@ _FIRST_PAINT_JS = """
     if (!seen.slider && document.querySelector(__SLIDER__)) {
       seen.slider = performance.now();
     }
-  }).observe(document, { subtree: true, childList: true });
+    // the page as it was when the map first told its extent
+    if (!seen.report && document.querySelector(".dz-map[data-dz-reported]")) {
+      const app = document.querySelector('[data-testid="stApp"]');
+      seen.report = {
+        state: app.dataset.testScriptState,
+        skeletons: document.querySelectorAll('[data-testid="stSkeleton"]').length,
+        slider: !!document.querySelector(__SLIDER__),
+      };
+    }
+  }).observe(document, {
+    subtree: true, childList: true, attributes: true, attributeFilter: ["data-dz-reported"],
+  });
   // every Leaflet map made on this page (the map drawn again would be a second one)
   let leaflet;
   Object.defineProperty(window, "L", {
@@ -436,11 +447,46 @@ def test_a_first_visit_shows_the_map_first_then_the_controls_around_it(context, 
     assert abs(top - paint["zoneTop"]) <= 2, (top, paint)
     assert browser.heading(page) == "23 July 2017, 12:00 Damascus time"
     assert page.locator('[data-testid="stDataFrame"]').count() == 1  # the zones' table too
-    # the extent, held during the first paint, is reported once the controls are drawn
+    # the extent, held during the first paint, is reported once the second run has ended and
+    # its controls are drawn (a report runs the map's fragment: not in the middle of that run)
     assert browser.map_box(page).locator(".dz-map[data-dz-reported]").count() == 1
+    assert paint["report"] == {"state": "notRunning", "skeletons": 0, "slider": True}, paint
+    assert browser.map_box(page).locator(".dz-map[data-dz-held]").count() == 0
     browser.press_day_slider(page)
     expect(page.locator(browser.HEADING)).to_have_text("24 July 2017, 12:00 Damascus time")
     assert page.evaluate("window.__dzPaint.maps") == 1  # a step swaps layers, nothing more
+    assert log.page_errors == [] and log.unexpected_console_errors() == []
+
+
+_LEAVE_AT_FIRST_SIGHT_JS = """
+(() => {
+  // the moment the first zone is on the page, in the same task: a click on the Records link
+  new MutationObserver((_, observer) => {
+    if (!document.querySelector("path.dz-zone")) return;
+    observer.disconnect();
+    const link = [...document.querySelectorAll('[data-testid="stSidebarNav"] a')].find(
+      (a) => a.textContent.includes("Records"));
+    window.__dzLeft = { controls: !!document.querySelector(__SLIDER__), link: !!link };
+    link.click();
+  }).observe(document, { subtree: true, childList: true });
+})();
+""".replace("__SLIDER__", json.dumps(browser.DAY_SLIDER))
+
+
+def test_a_page_link_clicked_as_the_map_appears_leads_to_that_page(context, server):
+    """A reader who leaves a first visit's Map page the moment its map shows (before the
+    page's second run) ends on the page chosen: the second run, asked for once the first has
+    ended, is never asked for after such a click (Streamlit still shows "not running" and the
+    old address until the server answers it), which would bring the reader back."""
+    context.add_init_script(_LEAVE_AT_FIRST_SIGHT_JS)
+    page, log = browser.new_page(context, server.base_url)
+    page.goto(server.base_url + address(at=ASTANA))
+    page.wait_for_url("**/records?*")
+    page.get_by_role("button", name="Download incidents (GeoJSON)").wait_for()
+    browser.wait_for_settled(page)
+    assert page.evaluate("window.__dzLeft") == {"controls": False, "link": True}
+    assert urllib.parse.urlsplit(page.url).path == "/records"
+    assert page.locator("h1").first.inner_text().strip() == "Records"
     assert log.page_errors == [] and log.unexpected_console_errors() == []
 
 

@@ -60,6 +60,7 @@ function removeMap(state) {
   const map = state.map;
   state.map = null;
   state.script = null;
+  state.cancelHeld();
   if (!map) return;
   map.off();
   map._animatingZoom = false;
@@ -80,15 +81,18 @@ function report(state, now) {
   clearTimeout(state.timer);
   const send = () => {
     if (!state.map) return;
+    const box = state.map.getContainer();
     if (state.hold) {
       state.held = true; // sent once the page stops holding the map's reports
+      box.dataset.dzHeld = "1"; // the page is not whole yet (tests wait for this to go)
       return;
     }
+    delete box.dataset.dzHeld;
     const value = bounds(state.map);
     const text = JSON.stringify(value);
     if (text === state.reported) return;
     state.reported = text;
-    state.map.getContainer().dataset.dzReported = text; // what the page was last told
+    box.dataset.dzReported = text; // what the page was last told
     state.setStateValue("bounds", value);
   };
   if (now) send();
@@ -156,11 +160,18 @@ function draw(state, host, data) {
     state.map.setView(data.center, data.zoom || state.map.getZoom());
   }
   state.view = view;
-  if ((fresh || state.held) && data.report) {
+  if (fresh && data.report) {
     state.held = false;
     report(state, true);
+    announceDrawn();
+  } else if (state.held && !state.hold && data.report) {
+    // the page's second step is under way: its extent goes once that run has ended and its
+    // widgets are drawn, so that the map's fragment runs neither in the middle of that run
+    // nor while the widgets still show their first values
+    state.held = false;
+    state.cancelHeld();
+    state.cancelHeld = when(settled, () => report(state, true), true);
   }
-  if (fresh && data.report) announceDrawn();
 }
 
 // A map of this page has drawn itself, or said why not (for the page's run_again_once_drawn)
@@ -169,24 +180,97 @@ function announceDrawn() {
   window.dispatchEvent(new Event("dz:drawn"));
 }
 
-function onceDrawn(setStateValue) {
-  // in a task of its own: sent in one batch with the map's own report, it would run only the
-  // map's fragment (Streamlit runs a batch of updates in the fragment of one of them)
-  const fire = () => setTimeout(() => setStateValue("drawn", true), 0);
-  if (window.__dzDrawn) {
-    fire();
-    return () => {};
+// Streamlit's run state, on its root element: "notRunning" once a run has ended and no other
+// is asked for (a reader's click on a widget or a page link asks for one at once)
+function idle() {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !app || app.dataset.testScriptState === "notRunning";
+}
+
+// Every element of the page drawn: Streamlit shows a skeleton while an element's code loads.
+function settled() {
+  return idle() && !document.querySelector('[data-testid="stSkeleton"]');
+}
+
+// Call fn once condition() holds, checked again in a task of its own (and, with frames, two
+// frames later: a widget drawn with a value set by the page shows it one update after its
+// first drawing); returns a cancel.
+function when(condition, fn, frames) {
+  let done = false;
+  let timer = null;
+  let raf = null;
+  const observer = new MutationObserver(() => check());
+  const stop = () => {
+    done = true;
+    observer.disconnect();
+    clearTimeout(timer);
+    cancelAnimationFrame(raf);
+  };
+  const fire = () => {
+    timer = null;
+    if (done || !condition()) return; // not yet after all: the observer goes on watching
+    stop();
+    fn();
+  };
+  function check() {
+    if (done || timer !== null || !condition()) return;
+    timer = setTimeout(() => {
+      if (!frames) return fire();
+      raf = requestAnimationFrame(() => {
+        raf = requestAnimationFrame(fire);
+      });
+    }, 0);
   }
-  window.addEventListener("dz:drawn", fire, { once: true });
-  return () => window.removeEventListener("dz:drawn", fire);
+  observer.observe(document.documentElement, {
+    subtree: true,
+    childList: true,
+    attributes: true,
+    attributeFilter: ["data-test-script-state"],
+  });
+  check();
+  return stop;
+}
+
+// A click on a link to another page of the app (the sidebar's pages, a page link)
+function pageLink(event) {
+  const link = event.target instanceof Element ? event.target.closest("a[href]") : null;
+  if (!link || (link.target && link.target !== "_self")) return false;
+  return new URL(link.href, window.location.href).origin === window.location.origin;
+}
+
+function onceDrawn(host, setStateValue) {
+  // Asked for once the map has drawn itself and the run that drew it has ended, in a task of
+  // its own (sent in one batch with the map's own report, it would run only the map's
+  // fragment), and never after a click on another page's link: Streamlit shows "not running"
+  // and keeps the address until the server answers that click, and a run asked for meanwhile
+  // would bring the reader back here.
+  const path = window.location.pathname;
+  let cancel = () => {};
+  const go = () => {
+    cancel = when(idle, () => {
+      if (host.isConnected && window.location.pathname === path) setStateValue("drawn", true);
+    });
+  };
+  const leaving = (event) => {
+    if (pageLink(event)) stop();
+  };
+  const stop = () => {
+    window.removeEventListener("dz:drawn", go);
+    document.removeEventListener("click", leaving, true);
+    cancel();
+  };
+  document.addEventListener("click", leaving, true);
+  if (window.__dzDrawn) go();
+  else window.addEventListener("dz:drawn", go, { once: true });
+  return stop;
 }
 
 export default function (component) {
   const { parentElement: host, data, setStateValue } = component;
-  if (data.once_drawn) return onceDrawn(setStateValue);
+  if (data.once_drawn) return onceDrawn(host, setStateValue);
   let state = host.__dzState;
   if (!state) {
-    state = host.__dzState = { generation: 0, groups: [] };
+    state = host.__dzState = { generation: 0, groups: [], cancelHeld: () => {} };
     state.resize = new ResizeObserver(() => state.map && state.map.invalidateSize());
   }
   state.setStateValue = data.report ? setStateValue : () => {};
