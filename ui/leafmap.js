@@ -286,8 +286,11 @@ export default function (component) {
         const message = String(error && error.message ? error.message : error);
         removeMap(state);
         showProblem(host, message);
-        // the page goes on without its map (told by the next run when it holds the reports)
-        if (!state.hold) state.setStateValue("problem", message);
+        // the page goes on without its map: told once no run is under way (a first paint's
+        // second run tells it, as it would the extent)
+        if (!state.hold) {
+          state.cancelHeld = when(idle, () => state.setStateValue("problem", message));
+        }
         if (data.report) announceDrawn();
       }
     });

@@ -99,8 +99,11 @@ def leaflet_map(
     screen) moves the map when the pair differs from the last one given, so the reader's own
     moves stand until the page asks for another view; ``None`` asks for none. With
     ``report`` false the map never reports (a map that nothing on the page reads); with
-    ``hold`` it keeps its reports until a run draws it without ``hold`` (a page drawn in two
-    steps: a report would run the map's fragment while the second step is under way). The map
+    ``hold`` it keeps its reports until a run draws it without ``hold``, and sends them once
+    that run has ended and every element it drew is on the page (a page drawn in two steps: a
+    report runs the map's fragment, which must not run in the middle of the second step, nor
+    while its widgets still show their first values); the map's box carries ``data-dz-held``
+    meanwhile. The map
     stays the same element from run to run (``key``, whose ``height`` is fixed), with its
     extent and its reader's moves.
     """
@@ -125,7 +128,10 @@ def run_again_once_drawn() -> None:
     """Run the whole page again as soon as a map on it has drawn itself (or said why not).
 
     A hidden element of this component, outside any fragment: a map's own report runs only
-    its fragment again. Used by a page drawn in two steps (the map first).
+    its fragment again. Used by a page drawn in two steps (the map first). The run is asked
+    for once the run that drew the map has ended, and not at all after a click on a link to
+    another page of the app (Streamlit shows "not running" until the server answers such a
+    click, and a run asked for meanwhile would bring the reader back to this page).
     """
     with st.container(key=_ONCE_DRAWN):
         st.html(f"<style>.st-key-{_ONCE_DRAWN} {{ display: none; }}</style>")
