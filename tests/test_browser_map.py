@@ -490,6 +490,35 @@ def test_a_page_link_clicked_as_the_map_appears_leads_to_that_page(context, serv
     assert log.page_errors == [] and log.unexpected_console_errors() == []
 
 
+_CLICK_AT_FIRST_SIGHT_JS = """
+(() => {
+  // the moment the first zone is on the page: Leaflet's zoom-in button and the heading's
+  // anchor, both links to this very address ("#...")
+  new MutationObserver((_, observer) => {
+    if (!document.querySelector("path.dz-zone")) return;
+    observer.disconnect();
+    const links = [".leaflet-control-zoom-in", "h4 a[href^='#']"].map((s) => document.querySelector(s));
+    window.__dzClicked = links.map((a) => !!a);
+    links.forEach((a) => a && a.click());
+  }).observe(document, { subtree: true, childList: true });
+})();
+"""
+
+
+def test_a_click_on_the_map_as_it_appears_does_not_stop_the_controls(context, server):
+    """Links to the page itself (Leaflet's zoom buttons, a heading's anchor), clicked during a
+    first visit's first paint, are no page change: the controls still come."""
+    context.add_init_script(_CLICK_AT_FIRST_SIGHT_JS)
+    page, log = browser.new_page(context, server.base_url)
+    page.goto(server.base_url + address(at=ASTANA))
+    page.locator(browser.DAY_SLIDER).wait_for()
+    browser.wait_for_idle(page)
+    assert page.evaluate("window.__dzClicked") == [True, True]
+    assert urllib.parse.urlsplit(page.url).path == "/"
+    assert browser.heading(page) == "23 July 2017, 12:00 Damascus time"
+    assert log.page_errors == [] and log.unexpected_console_errors() == []
+
+
 def test_a_filter_draws_the_map_again_and_the_page_keeps_one_live_map(page, server):
     """Choosing an incident kind changes the base map (its legend says what is filtered): the
     component takes the old map off and draws the new one in the same box, which reports its

@@ -231,11 +231,15 @@ function when(condition, fn, frames) {
   return stop;
 }
 
-// A click on a link to another page of the app (the sidebar's pages, a page link)
+// A click on a link to a page of the app (the sidebar's pages, a page link); not a link to
+// this very address (a heading's anchor, Leaflet's zoom buttons: "#") nor to another site
 function pageLink(event) {
   const link = event.target instanceof Element ? event.target.closest("a[href]") : null;
   if (!link || (link.target && link.target !== "_self")) return false;
-  return new URL(link.href, window.location.href).origin === window.location.origin;
+  const url = new URL(link.href, window.location.href);
+  const here = window.location;
+  if (url.origin !== here.origin) return false;
+  return url.pathname !== here.pathname || url.search !== here.search;
 }
 
 function onceDrawn(host, setStateValue) {
