@@ -56,6 +56,32 @@ def map_and_snapshot(timeline: Timeline, view: View, scene: Scene, first_paint: 
         snapshot_control(timeline, view, page="map", extent=screen_extent("map"))
 
 
+def zones_table(scene: Scene) -> None:
+    """The zones at the instant: status, incidents in the window, agreements in force."""
+    status = scene.status
+    if status.empty:
+        st.info("No zone existed at this instant.")
+    else:
+        titles = dict(zip(scene.agreements["agreement_id"], scene.agreements["title"], strict=True))
+        st.dataframe(
+            status.assign(
+                agreements=status["agreements"].map(
+                    lambda ids: "; ".join(titles.get(a, a) for a in ids)
+                )
+            )[["name", "status", "violations", "uncertain", "agreements", "version_id"]],
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "name": "Zone",
+                "status": "Status",
+                "violations": st.column_config.NumberColumn("Incidents in window"),
+                "uncertain": st.column_config.NumberColumn("of which uncertain"),
+                "agreements": "Agreements in force",
+                "version_id": "Outline version",
+            },
+        )
+
+
 timeline = data.timeline()
 controls.apply_pending()
 view = state.view(timeline)
@@ -63,7 +89,6 @@ first_paint = controls.first_paint()  # the session's first run: the map before 
 if not first_paint:
     controls.sidebar(timeline, view)
 scene = select(timeline, view)
-status = scene.status
 
 st.markdown(f"#### {schema.format_local(view.at)}")
 controls.filters_line(timeline, view)
@@ -80,28 +105,7 @@ if first_paint:
     run_again_once_drawn()  # the controls and the table come with that run
 data.prefetch_zone(timeline, view)  # the focused zone's page, computed once this run ends
 
-if first_paint:
-    pass  # the zones' table comes with the controls
-elif status.empty:
-    st.info("No zone existed at this instant.")
-else:
-    titles = dict(zip(scene.agreements["agreement_id"], scene.agreements["title"], strict=True))
-    st.dataframe(
-        status.assign(
-            agreements=status["agreements"].map(
-                lambda ids: "; ".join(titles.get(a, a) for a in ids)
-            )
-        )[["name", "status", "violations", "uncertain", "agreements", "version_id"]],
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "name": "Zone",
-            "status": "Status",
-            "violations": st.column_config.NumberColumn("Incidents in window"),
-            "uncertain": st.column_config.NumberColumn("of which uncertain"),
-            "agreements": "Agreements in force",
-            "version_id": "Outline version",
-        },
-    )
+if not first_paint:  # on a first paint the table comes with the controls
+    zones_table(scene)
 state.end_run()  # last: the browser's copy of the widgets is known once it holds this
 controls.play(timeline, view)
