@@ -21,6 +21,20 @@ REALDATA = Path(os.environ.get("DEZMAP_REALDATA", ROOT.parent / "shared" / "real
 DUMA_SQUARE = [[36.37, 33.55], [36.43, 33.55], [36.43, 33.60], [36.37, 33.60], [36.37, 33.55]]
 
 
+def app_test(*, first_paint: bool = False):
+    """``app.py`` under Streamlit's AppTest, as a session that has drawn the Map page's
+    controls once, unless ``first_paint``: no browser draws the map here, so a session's first
+    paint (the map before the controls, ``ui.controls.first_paint``) would never go on."""
+    from streamlit.testing.v1 import AppTest
+
+    from ui.controls import CONTROLS_SHOWN
+
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    if not first_paint:
+        app.session_state[CONTROLS_SHOWN] = True
+    return app
+
+
 def needs_realdata() -> Path:
     """Return the shared real-data folder, or skip with a clear reason when it is absent."""
     if not REALDATA.is_dir():

@@ -8,8 +8,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import DATA, ROOT
-from ui.controls import CONTROLS_SHOWN
+from tests.conftest import DATA, app_test
 
 pytestmark = pytest.mark.app
 PAGES = ["pages/map.py", "pages/zone.py", "pages/records.py", "pages/health.py"]
@@ -21,18 +20,8 @@ def bundled_data(monkeypatch):
     monkeypatch.delenv("DEZMAP_REFERENCE", raising=False)
 
 
-def opened(first_paint: bool = False) -> AppTest:
-    """The app, as a session that has drawn its controls once (no browser draws the map
-    here, so a session's first paint would never go on to the controls) unless
-    ``first_paint``."""
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    if not first_paint:
-        app.session_state[CONTROLS_SHOWN] = True
-    return app
-
-
 def start(**params) -> AppTest:
-    app = opened()
+    app = app_test()
     for key, value in params.items():
         app.query_params[key] = value
     return app.run()
@@ -223,7 +212,7 @@ def test_an_unknown_filter_value_is_reported_on_every_page_and_ignored(page):
     if page != PAGES[0]:
         app.switch_page(page).run()
         # a page opened by its address reads it afresh
-        app = opened()
+        app = app_test()
         app.query_params.update(at="2021-08-16T12:00+03:00", kinds="airstrikes")
         app.switch_page(page).run()
     assert not app.exception
@@ -596,7 +585,7 @@ def test_the_gazetteer_is_read_once_per_version_of_its_file(data_copy, monkeypat
 def test_a_sessions_first_paint_is_the_heading_and_the_map_with_the_controls_room_kept():
     """No widget on a session's first Map run (each kind's code would hold the map back in
     the browser); the time controls' box keeps their room; a later page draws them."""
-    app = opened(first_paint=True)
+    app = app_test(first_paint=True)
     app.query_params["at"] = "2017-07-23T12:00+03:00"
     app.run()
     assert not app.exception and not app.error
@@ -617,7 +606,7 @@ def test_a_sessions_first_paint_is_the_heading_and_the_map_with_the_controls_roo
 
 
 def test_a_session_that_drew_the_controls_elsewhere_opens_the_map_whole():
-    app = opened(first_paint=True)
+    app = app_test(first_paint=True)
     app.query_params["at"] = "2017-07-23T12:00+03:00"
     app.switch_page("pages/records.py").run()
     app.switch_page("pages/map.py").run()

@@ -13,7 +13,6 @@ import xml.etree.ElementTree as ET
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from geo.datasets import load_timeline
 from geo.export.snapshot import (
@@ -26,8 +25,7 @@ from geo.export.snapshot import (
 )
 from geo.render.style import STATUS_COLORS
 from geo.view import View
-from tests.conftest import DATA, ROOT
-from ui.controls import CONTROLS_SHOWN
+from tests.conftest import DATA, app_test
 
 SVG = "{http://www.w3.org/2000/svg}"
 FIXED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -51,8 +49,7 @@ def timeline():
 def map_page(query: str, monkeypatch) -> tuple[dict[str, str], int]:
     """The Map page for a query string: {zone name: status} and the incidents on the map."""
     monkeypatch.setenv("DEZMAP_DATA", str(DATA))
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    app.session_state[CONTROLS_SHOWN] = True  # the whole page, as after its first paint
+    app = app_test()  # the whole page, as after its first paint
     for key, value in re.findall(r"([^&=]+)=([^&]*)", query):
         app.query_params[key] = value.replace("%2B", "+")
     app.run()
