@@ -458,19 +458,25 @@ def test_a_first_visit_shows_the_map_first_then_the_controls_around_it(context, 
     assert log.page_errors == [] and log.unexpected_console_errors() == []
 
 
-_LEAVE_AT_FIRST_SIGHT_JS = """
+def _click_at_first_sight(*selectors: str) -> str:
+    """An init script: the moment the first zone is on the page, in the same task, a click on
+    the first element of each selector; ``window.__dzClicked`` says which were found and
+    whether the controls were on the page yet."""
+    return """
 (() => {
-  // the moment the first zone is on the page, in the same task: a click on the Records link
   new MutationObserver((_, observer) => {
     if (!document.querySelector("path.dz-zone")) return;
     observer.disconnect();
-    const link = [...document.querySelectorAll('[data-testid="stSidebarNav"] a')].find(
-      (a) => a.textContent.includes("Records"));
-    window.__dzLeft = { controls: !!document.querySelector(__SLIDER__), link: !!link };
-    link.click();
+    const links = __SELECTORS__.map((s) => document.querySelector(s));
+    window.__dzClicked = {
+      found: links.map((a) => !!a), controls: !!document.querySelector(__SLIDER__),
+    };
+    links.forEach((a) => a && a.click());
   }).observe(document, { subtree: true, childList: true });
 })();
-""".replace("__SLIDER__", json.dumps(browser.DAY_SLIDER))
+""".replace("__SELECTORS__", json.dumps(list(selectors))).replace(
+        "__SLIDER__", json.dumps(browser.DAY_SLIDER)
+    )
 
 
 def test_a_page_link_clicked_as_the_map_appears_leads_to_that_page(context, server):
@@ -478,42 +484,30 @@ def test_a_page_link_clicked_as_the_map_appears_leads_to_that_page(context, serv
     page's second run) ends on the page chosen: the second run, asked for once the first has
     ended, is never asked for after such a click (Streamlit still shows "not running" and the
     old address until the server answers it), which would bring the reader back."""
-    context.add_init_script(_LEAVE_AT_FIRST_SIGHT_JS)
+    context.add_init_script(
+        _click_at_first_sight('[data-testid="stSidebarNav"] a[href$="/records"]')
+    )
     page, log = browser.new_page(context, server.base_url)
     page.goto(server.base_url + address(at=ASTANA))
     page.wait_for_url("**/records?*")
     page.get_by_role("button", name="Download incidents (GeoJSON)").wait_for()
     browser.wait_for_settled(page)
-    assert page.evaluate("window.__dzLeft") == {"controls": False, "link": True}
+    assert page.evaluate("window.__dzClicked") == {"found": [True], "controls": False}
     assert urllib.parse.urlsplit(page.url).path == "/records"
     assert page.locator("h1").first.inner_text().strip() == "Records"
     assert log.page_errors == [] and log.unexpected_console_errors() == []
 
 
-_CLICK_AT_FIRST_SIGHT_JS = """
-(() => {
-  // the moment the first zone is on the page: Leaflet's zoom-in button and the heading's
-  // anchor, both links to this very address ("#...")
-  new MutationObserver((_, observer) => {
-    if (!document.querySelector("path.dz-zone")) return;
-    observer.disconnect();
-    const links = [".leaflet-control-zoom-in", "h4 a[href^='#']"].map((s) => document.querySelector(s));
-    window.__dzClicked = links.map((a) => !!a);
-    links.forEach((a) => a && a.click());
-  }).observe(document, { subtree: true, childList: true });
-})();
-"""
-
-
 def test_a_click_on_the_map_as_it_appears_does_not_stop_the_controls(context, server):
     """Links to the page itself (Leaflet's zoom buttons, a heading's anchor), clicked during a
     first visit's first paint, are no page change: the controls still come."""
-    context.add_init_script(_CLICK_AT_FIRST_SIGHT_JS)
+    # Leaflet's zoom-in button and the heading's anchor: both links to this very address
+    context.add_init_script(_click_at_first_sight(".leaflet-control-zoom-in", "h4 a[href^='#']"))
     page, log = browser.new_page(context, server.base_url)
     page.goto(server.base_url + address(at=ASTANA))
     page.locator(browser.DAY_SLIDER).wait_for()
     browser.wait_for_idle(page)
-    assert page.evaluate("window.__dzClicked") == [True, True]
+    assert page.evaluate("window.__dzClicked") == {"found": [True, True], "controls": False}
     assert urllib.parse.urlsplit(page.url).path == "/"
     assert browser.heading(page) == "23 July 2017, 12:00 Damascus time"
     assert log.page_errors == [] and log.unexpected_console_errors() == []
